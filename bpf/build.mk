@@ -1,0 +1,1 @@
+# BPF stage templates -> $(BUILD)/bpf/*.bpf.o (owned by the data-plane work)

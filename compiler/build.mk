@@ -1,0 +1,1 @@
+# cboxc -> $(BUILD)/cboxc (owned by the compiler work)

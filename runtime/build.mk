@@ -1,0 +1,1 @@
+# cbox -> $(BUILD)/cbox (owned by the loader work)

@@ -1,0 +1,2 @@
+# Test suites registered in TEST_SUITES; each part adds its own here or in
+# its own build.mk.
