@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+void diag_init(struct cbox_diags *d, const char *file)
+{
+	memset(d, 0, sizeof(*d));
+	d->file = file;
+}
+
+void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
+		const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	char *line;
+
+	d->n_errors++;
+	if (d->n_lines >= CBOX_DIAG_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&line, "%s:%d:%d: error: %s: %s", d->file ? d->file : "-",
+		     loc.line, loc.col, path && *path ? path : "/", msg) < 0)
+		return;
+	d->lines[d->n_lines++] = line;
+}
+
+void diag_print(const struct cbox_diags *d, FILE *out)
+{
+	for (int i = 0; i < d->n_lines; i++)
+		fprintf(out, "%s\n", d->lines[i]);
+	if (d->n_errors > d->n_lines)
+		fprintf(out, "%s: error: %d more errors not shown\n",
+			d->file ? d->file : "-", d->n_errors - d->n_lines);
+}
+
+bool diag_failed(const struct cbox_diags *d)
+{
+	return d->n_errors > 0;
+}
+
+void diag_free(struct cbox_diags *d)
+{
+	for (int i = 0; i < d->n_lines; i++)
+		free(d->lines[i]);
+	d->n_lines = 0;
+}
