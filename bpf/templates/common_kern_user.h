@@ -95,8 +95,11 @@ struct cbox_proxy_key {
 
 struct cbox_proxy_val {
 	struct cbox_nsh nsh;	/* as received (SI not yet decremented) */
-	__u8 inner_dmac[6];	/* unused by the data plane today; keeps the
-				 * value 8-byte aligned */
+	__u8 inner_dmac[6];	/* the inner frame's dst MAC as it arrived,
+				 * before Dec readdressed it to the box; the
+				 * egress stage restores it when the SF left
+				 * the frame addressed to the box (an L2-
+				 * transparent SF such as tc-redirect) */
 	__u16 pad;
 };
 
