@@ -28,7 +28,7 @@ include bpf/build.mk
 include compiler/build.mk
 include runtime/build.mk
 include tests/build.mk
--include bench/build.mk
+-include $(sort $(wildcard bench/*.mk))
 
 all: $(ALL)
 
