@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Benchmarks: traffic generator/sink (cbb-tg), experiment drivers, plots.
+# bench/baseline/ and bench/compile/ keep their own rules.
+
+CBB_DIR      := $(BUILD)/bench
+# clang's own system include dirs, searched after ours, so that the BPF
+# target finds asm/types.h (libbpf-bootstrap's trick)
+CBB_BPF_SYS  := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+CBB_BPFFLAGS := -g -O2 -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+	-D__TARGET_ARCH_x86 $(CBB_BPF_SYS)
+
+$(CBB_DIR)/trafficgen.bpf.o: bench/trafficgen/trafficgen.bpf.c bench/trafficgen/trafficgen.h
+	$(MSG) CLANG $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CBB_BPFFLAGS) -Ibench/trafficgen -c -o $@ $<
+
+$(CBB_DIR)/trafficgen.skel.h: $(CBB_DIR)/trafficgen.bpf.o
+	$(MSG) GENSKEL $@
+	$(Q)bpftool gen skeleton $< name trafficgen_bpf > $@
+
+$(CBB_DIR)/cbb-tg: bench/trafficgen/cbb-tg.c bench/trafficgen/trafficgen.h $(CBB_DIR)/trafficgen.skel.h
+	$(MSG) CC $@
+	$(Q)$(CC) $(CFLAGS) -Ibench/trafficgen -I$(CBB_DIR) -o $@ $< $(LDFLAGS) -lbpf -lelf -lz -lpthread
+
+ALL += $(CBB_DIR)/cbb-tg
