@@ -1,2 +1,3 @@
 # Test suites registered in TEST_SUITES; each part adds its own here or in
 # its own build.mk.
+include tests/e2e/build.mk
