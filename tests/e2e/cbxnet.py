@@ -403,7 +403,7 @@ class Capture:
               "nsh.ttl", "nsh.mdtype", "nsh.length", "nsh.nextproto",
               "ip.proto", "ipv6.nxt", "udp.srcport", "udp.dstport",
               "tcp.srcport", "tcp.dstport", "icmp.type", "ip.src", "ip.dst",
-              "ipv6.src", "ipv6.dst")
+              "ipv6.src", "ipv6.dst", "ip.ttl", "ipv6.hlim")
 
     def frames(self):
         """Every captured frame, decoded by tshark, as dicts, time order.
