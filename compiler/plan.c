@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cbox_consts.h"
 #include "plan.h"
 
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
@@ -576,6 +577,74 @@ out:
 	return ret;
 }
 
+/*
+ * Each box and classifier names a directory of its host's bundle: two of one
+ * host with the same tag, or a tag equal to a file of the bundle, would mix.
+ */
+static int plan_names(struct cbox_plan *p, struct cbox_diags *d)
+{
+	static const char *const reserved[] = { "manifest.json", "rules.txt" };
+	int bad = 0;
+
+	for (size_t h = 0; h < p->n_hosts; h++) {
+		const struct cbox_plan_host *host = &p->hosts[h];
+		size_t bi = 0;
+
+		for (size_t ci = 0; ci < host->n_classifiers; ci++) {
+			const struct cbox_classifier *c =
+				host->classifiers[ci]->cls;
+			int cmp = 1;
+
+			while (bi < host->n_boxes &&
+			       (cmp = strcmp(host->boxes[bi]->fn->tag,
+					     c->tag)) < 0)
+				bi++;
+			if (bi < host->n_boxes && cmp == 0) {
+				diag_error(d, c->loc, c->path,
+					   "classifier '%s' has the tag of a function on the same host '%s'; each names a directory of the host's bundle",
+					   c->tag, host->name);
+				bad = 1;
+			}
+		}
+		for (size_t r = 0; r < 2; r++) {
+			for (size_t i = 0; i < host->n_boxes; i++)
+				if (!strcmp(host->boxes[i]->fn->tag,
+					    reserved[r])) {
+					const struct cbox_function *f =
+						host->boxes[i]->fn;
+
+					diag_error(d, f->loc, f->path,
+						   "tag '%s' is the name of a bundle file; choose another",
+						   f->tag);
+					bad = 1;
+				}
+			for (size_t i = 0; i < host->n_classifiers; i++)
+				if (!strcmp(host->classifiers[i]->cls->tag,
+					    reserved[r])) {
+					const struct cbox_classifier *c =
+						host->classifiers[i]->cls;
+
+					diag_error(d, c->loc, c->path,
+						   "tag '%s' is the name of a bundle file; choose another",
+						   c->tag);
+					bad = 1;
+				}
+		}
+		for (size_t i = 0; i < host->n_classifiers; i++) {
+			const struct cbox_plan_cls *c = host->classifiers[i];
+
+			if (c->n_rules > CBOX_CLS_MAX_RULES) {
+				diag_error(d, c->cls->loc, c->cls->path,
+					   "classifier '%s' has %zu rules; the classifier stage scans at most %d",
+					   c->cls->tag, c->n_rules,
+					   CBOX_CLS_MAX_RULES);
+				bad = 1;
+			}
+		}
+	}
+	return bad;
+}
+
 static int plan_host_dlinks(struct cbox_plan *p)
 {
 	struct cbox_plan_dlink **ls =
@@ -710,6 +779,7 @@ int cbox_plan_build(const struct cbox_spec *spec, struct cbox_diags *d,
 		}
 		bad |= err;
 	}
+	bad |= plan_names(p, d);
 	if (bad) {
 		ret = 1;
 		goto fail;
