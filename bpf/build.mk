@@ -1,1 +1,27 @@
-# BPF stage templates -> $(BUILD)/bpf/*.bpf.o (owned by the data-plane work)
+# BPF stage templates -> $(BUILD)/bpf/*.bpf.o (owned by the data-plane work).
+# Each bpf/templates/*.bpf.c is one object; *.bpf.h are templates that the
+# ten-line variants include, and cbox_*.h are the shared BPF headers.
+
+BPF_SRCS    := $(sort $(wildcard bpf/templates/*.bpf.c))
+BPF_OBJS    := $(patsubst bpf/templates/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS    := $(wildcard bpf/templates/*.h)
+
+# clang -target bpf does not search the host's multiarch include dir, where
+# asm/types.h lives; pass clang's own system dirs as -idirafter so they are
+# searched last (the libbpf-bootstrap trick).
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_CFLAGS  ?= -g -O2
+BPF_CFLAGS  += -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+	       -Ibpf/templates $(CLANG_BPF_SYS_INCLUDES)
+
+$(BUILD)/bpf/%.bpf.o: bpf/templates/%.bpf.c $(BPF_HDRS)
+	$(MSG) BPF $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+ALL += $(BPF_OBJS)
+
+.PHONY: bpf
+bpf: $(BPF_OBJS)
