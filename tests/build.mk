@@ -1,3 +1,4 @@
 # Test suites registered in TEST_SUITES; each part adds its own here or in
 # its own build.mk.
 include tests/e2e/build.mk
+include tests/hardening/build.mk
