@@ -2,6 +2,8 @@
 # tests/unit/test_*.c link against all of them but main.c.
 CBOXC_SRCS := $(sort $(wildcard compiler/*.c))
 CBOXC_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CBOXC_SRCS))
+# schema/cbox.schema.json, embedded so that cboxc is self-contained
+CBOXC_OBJS += $(BUILD)/gen/cbox_schema.o
 CBOXC_LIB_OBJS := $(filter-out $(BUILD)/compiler/main.o,$(CBOXC_OBJS))
 CBOXC_LIBS := $(shell pkg-config --libs libcjson yaml-0.1 2>/dev/null || echo -lcjson -lyaml) -lcrypto -lm
 
@@ -9,6 +11,19 @@ $(BUILD)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) bpf/templates/commo
 	$(MSG) CC $@
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -I/usr/include/cjson -c -o $@ $<
+
+$(BUILD)/gen/cbox_schema.c: schema/cbox.schema.json
+	$(MSG) GEN $@
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo '/* generated from $< by compiler/build.mk */'; \
+	  echo 'const char cbox_schema_text[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00 };'; \
+	  echo "const unsigned int cbox_schema_text_len = $$(wc -c < $<);"; } > $@
+
+$(BUILD)/gen/cbox_schema.o: $(BUILD)/gen/cbox_schema.c
+	$(MSG) CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/cboxc: $(CBOXC_OBJS)
 	$(MSG) LINK $@

@@ -11,6 +11,29 @@ void diag_init(struct cbox_diags *d, const char *file)
 	d->file = file;
 }
 
+static bool before(struct cbox_loc a, struct cbox_loc b)
+{
+	if (!a.line)
+		return false;
+	if (!b.line)
+		return true;
+	return a.line < b.line || (a.line == b.line && a.col < b.col);
+}
+
+static void insert(struct cbox_diags *d, struct cbox_loc loc, char *line)
+{
+	int i = d->n_lines;
+
+	while (i > 0 && before(loc, d->locs[i - 1])) {
+		d->lines[i] = d->lines[i - 1];
+		d->locs[i] = d->locs[i - 1];
+		i--;
+	}
+	d->lines[i] = line;
+	d->locs[i] = loc;
+	d->n_lines++;
+}
+
 void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
 		const char *fmt, ...)
 {
@@ -27,7 +50,24 @@ void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
 	if (asprintf(&line, "%s:%d:%d: error: %s: %s", d->file ? d->file : "-",
 		     loc.line, loc.col, path && *path ? path : "/", msg) < 0)
 		return;
-	d->lines[d->n_lines++] = line;
+	insert(d, loc, line);
+}
+
+void diag_sys(struct cbox_diags *d, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	char *line;
+
+	d->n_errors++;
+	if (d->n_lines >= CBOX_DIAG_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&line, "%s: error: %s", d->file ? d->file : "-", msg) < 0)
+		return;
+	insert(d, (struct cbox_loc){ 0, 0 }, line);
 }
 
 void diag_print(const struct cbox_diags *d, FILE *out)

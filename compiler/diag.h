@@ -20,12 +20,19 @@ struct cbox_diags {
 	int n_errors;		/* all reported, also beyond the cap */
 	char *lines[CBOX_DIAG_MAX];
 	int n_lines;
+	struct cbox_loc locs[CBOX_DIAG_MAX];	/* kept sorted by position */
 };
 
 void diag_init(struct cbox_diags *d, const char *file);
-/* path: a JSON pointer such as "/chains/0/nodes/1", "" for the document. */
+/* Errors are kept in file order (line, column),
+ * those without a position last, so the output reads top to bottom.
+ * path: a JSON pointer such as "/chains/0/nodes/1", "" for the document. */
 void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A system error about the file itself (cannot open it...), shown as
+ * "FILE: error: message", without a position. */
+void diag_sys(struct cbox_diags *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints the collected errors (plus a line for those over the cap). */
 void diag_print(const struct cbox_diags *d, FILE *out);
 bool diag_failed(const struct cbox_diags *d);
