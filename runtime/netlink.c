@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The little rtnetlink cbox needs (veth pairs, MAC, MTU, up, tc filter
+ * counts) and ethtool offload switches, each in a given network namespace.
+ * A socket opened while inside a namespace stays bound to it, so we enter
+ * with setns(CLONE_NEWNET) only to open the socket and return at once: our
+ * mount namespace, and thus the bpffs we pin in, never changes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/ethtool.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+
+#include "cbox.h"
+
+int netns_fd(const char *netns)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool netns_exists(const char *netns)
+{
+	int fd;
+
+	if (!netns)
+		return true;
+	fd = netns_fd(netns);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int ns_enter(const char *netns, int *saved)
+{
+	int fd, err;
+
+	*saved = -1;
+	if (!netns)
+		return 0;
+	fd = netns_fd(netns);
+	if (fd < 0)
+		return fd;
+	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err = -errno;
+		close(fd);
+		close(*saved);
+		*saved = -1;
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+void ns_leave(int saved)
+{
+	if (saved < 0)
+		return;
+	/* Failing to return would make every later step act in the wrong
+	 * namespace: there is no safe way on. */
+	if (setns(saved, CLONE_NEWNET)) {
+		fprintf(stderr, "cbox: fatal: cannot return to own netns: %s\n",
+			strerror(errno));
+		_exit(CBOX_EXIT_SYS);
+	}
+	close(saved);
+}
+
+int nl_open(const char *netns)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int saved, fd, err;
+
+	err = ns_enter(netns, &saved);
+	if (err)
+		return err;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	err = fd < 0 ? -errno : 0;
+	ns_leave(saved);
+	if (err)
+		return err;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct nlbuf {
+	struct nlmsghdr *nh;
+	size_t cap;
+};
+
+static struct rtattr *nla_put(struct nlbuf *b, int type, const void *data,
+			      size_t len)
+{
+	struct rtattr *rta;
+	size_t need = NLMSG_ALIGN(b->nh->nlmsg_len) + RTA_SPACE(len);
+
+	if (need > b->cap)
+		return NULL;
+	rta = (struct rtattr *)((char *)b->nh + NLMSG_ALIGN(b->nh->nlmsg_len));
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	b->nh->nlmsg_len = need;
+	return rta;
+}
+
+static void nla_end(struct nlbuf *b, struct rtattr *nest)
+{
+	nest->rta_len = (char *)b->nh + b->nh->nlmsg_len - (char *)nest;
+}
+
+typedef int (*nl_cb)(struct nlmsghdr *nh, void *arg);
+
+/* Sends one request; calls cb for every reply message until ACK/DONE. */
+static int nl_talk(int fd, struct nlmsghdr *req, nl_cb cb, void *arg)
+{
+	static uint32_t seq = 1000;
+	char buf[32768];
+	bool dump = req->nlmsg_flags & NLM_F_DUMP;
+	int err = 0;
+
+	req->nlmsg_seq = ++seq;
+	if (!dump)
+		req->nlmsg_flags |= NLM_F_ACK;
+	if (send(fd, req, req->nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_seq != req->nlmsg_seq)
+				continue;
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return err;
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nh);
+
+				/* ACK (error 0) ends a plain request */
+				return e->error ? e->error : err;
+			}
+			if (cb && !err)
+				err = cb(nh, arg);
+		}
+	}
+}
+
+static int parse_link(struct nlmsghdr *nh, void *arg)
+{
+	struct link_info *li = arg;
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	struct rtattr *rta = IFLA_RTA(ifi);
+	int len = IFLA_PAYLOAD(nh);
+
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	li->ifindex = ifi->ifi_index;
+	li->flags = ifi->ifi_flags;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_MTU)
+			memcpy(&li->mtu, RTA_DATA(rta), 4);
+		else if (rta->rta_type == IFLA_ADDRESS &&
+			 RTA_PAYLOAD(rta) == 6)
+			memcpy(li->mac, RTA_DATA(rta), 6);
+	}
+	return 0;
+}
+
+int nl_link_get(int fd, const char *name, struct link_info *li)
+{
+	char buf[1024] = { 0 };
+	struct nlbuf b = { (struct nlmsghdr *)buf, sizeof(buf) };
+	struct ifinfomsg *ifi;
+
+	memset(li, 0, sizeof(*li));
+	b.nh->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	b.nh->nlmsg_type = RTM_GETLINK;
+	b.nh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = NLMSG_DATA(b.nh);
+	ifi->ifi_family = AF_UNSPEC;
+	nla_put(&b, IFLA_IFNAME, name, strlen(name) + 1);
+	return nl_talk(fd, b.nh, parse_link, li);
+}
+
+int nl_link_set(int fd, int ifindex, const uint8_t *mac, unsigned int mtu,
+		int up)
+{
+	char buf[1024] = { 0 };
+	struct nlbuf b = { (struct nlmsghdr *)buf, sizeof(buf) };
+	struct ifinfomsg *ifi;
+
+	b.nh->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	b.nh->nlmsg_type = RTM_NEWLINK;
+	b.nh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = NLMSG_DATA(b.nh);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (up >= 0) {
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = up ? IFF_UP : 0;
+	}
+	if (mac)
+		nla_put(&b, IFLA_ADDRESS, mac, 6);
+	if (mtu)
+		nla_put(&b, IFLA_MTU, &mtu, 4);
+	return nl_talk(fd, b.nh, NULL, NULL);
+}
+
+int nl_link_del(int fd, int ifindex)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct ifinfomsg *ifi;
+
+	nh->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	nh->nlmsg_type = RTM_DELLINK;
+	nh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = NLMSG_DATA(nh);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nl_talk(fd, nh, NULL, NULL);
+}
+
+int nl_veth_create(int fd, const char *name, const uint8_t mac[6],
+		   unsigned int mtu, const char *peer, const uint8_t peer_mac[6],
+		   int peer_nsfd)
+{
+	char buf[2048] = { 0 };
+	struct nlbuf b = { (struct nlmsghdr *)buf, sizeof(buf) };
+	struct rtattr *linkinfo, *data, *peerinfo;
+	struct ifinfomsg *ifi, pifi = { .ifi_family = AF_UNSPEC };
+
+	b.nh->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	b.nh->nlmsg_type = RTM_NEWLINK;
+	b.nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	ifi = NLMSG_DATA(b.nh);
+	ifi->ifi_family = AF_UNSPEC;
+	nla_put(&b, IFLA_IFNAME, name, strlen(name) + 1);
+	nla_put(&b, IFLA_ADDRESS, mac, 6);
+	nla_put(&b, IFLA_MTU, &mtu, 4);
+	linkinfo = nla_put(&b, IFLA_LINKINFO, NULL, 0);
+	nla_put(&b, IFLA_INFO_KIND, "veth", 4);
+	data = nla_put(&b, IFLA_INFO_DATA, NULL, 0);
+	peerinfo = nla_put(&b, VETH_INFO_PEER, &pifi, sizeof(pifi));
+	nla_put(&b, IFLA_IFNAME, peer, strlen(peer) + 1);
+	nla_put(&b, IFLA_ADDRESS, peer_mac, 6);
+	nla_put(&b, IFLA_MTU, &mtu, 4);
+	if (peer_nsfd >= 0)
+		nla_put(&b, IFLA_NET_NS_FD, &peer_nsfd, 4);
+	nla_end(&b, peerinfo);
+	nla_end(&b, data);
+	nla_end(&b, linkinfo);
+	return nl_talk(fd, b.nh, NULL, NULL);
+}
+
+static int count_msgs(struct nlmsghdr *nh, void *arg)
+{
+	struct tcmsg *t = NLMSG_DATA(nh);
+
+	/* A filter's chain head (handle 0) is one per priority: count the
+	 * filters themselves only. */
+	if (nh->nlmsg_type == RTM_NEWTFILTER && t->tcm_handle)
+		(*(int *)arg)++;
+	return 0;
+}
+
+int nl_tc_filter_count(int fd, int ifindex, bool egress)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct tcmsg *t;
+	int n = 0, err;
+
+	nh->nlmsg_len = NLMSG_LENGTH(sizeof(*t));
+	nh->nlmsg_type = RTM_GETTFILTER;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	t = NLMSG_DATA(nh);
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = TC_H_MAKE(TC_H_CLSACT,
+				  egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+	err = nl_talk(fd, nh, count_msgs, &n);
+	return err ? err : n;
+}
+
+static int eth_sock(const char *netns)
+{
+	int saved, fd, err;
+
+	err = ns_enter(netns, &saved);
+	if (err)
+		return err;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	err = fd < 0 ? -errno : 0;
+	ns_leave(saved);
+	return err ? err : fd;
+}
+
+static int eth_val(int fd, const char *ifname, uint32_t cmd, int *val)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = *val };
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		return -errno;
+	*val = ev.data ? 1 : 0;
+	return 0;
+}
+
+int eth_get_offloads(const char *netns, const char *ifname, struct offloads *o)
+{
+	int fd = eth_sock(netns), err;
+
+	if (fd < 0)
+		return fd;
+	o->gro = o->gso = o->tso = 0;
+	err = eth_val(fd, ifname, ETHTOOL_GGRO, &o->gro);
+	if (!err)
+		err = eth_val(fd, ifname, ETHTOOL_GGSO, &o->gso);
+	if (!err)
+		err = eth_val(fd, ifname, ETHTOOL_GTSO, &o->tso);
+	close(fd);
+	return err;
+}
+
+/* Sets each switch that differs; TSO may be fixed off, which is fine. */
+int eth_set_offloads(const char *netns, const char *ifname,
+		     const struct offloads *o)
+{
+	struct offloads cur;
+	int fd, err, v;
+
+	err = eth_get_offloads(netns, ifname, &cur);
+	if (err)
+		return err;
+	fd = eth_sock(netns);
+	if (fd < 0)
+		return fd;
+	if (cur.gro != o->gro && !err) {
+		v = o->gro;
+		err = eth_val(fd, ifname, ETHTOOL_SGRO, &v);
+	}
+	if (cur.gso != o->gso && !err) {
+		v = o->gso;
+		err = eth_val(fd, ifname, ETHTOOL_SGSO, &v);
+	}
+	if (cur.tso != o->tso && !err) {
+		v = o->tso;
+		err = eth_val(fd, ifname, ETHTOOL_STSO, &v);
+	}
+	close(fd);
+	return err;
+}
