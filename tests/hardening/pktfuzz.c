@@ -85,6 +85,30 @@ static uint32_t nsh_off(const uint8_t *p, uint32_t len)
 	return 0;
 }
 
+/* Offset of the L3 header of an Ethernet frame (behind at most one VLAN
+ * tag), 0 when the frame is too short. */
+static uint32_t inner_l3(const uint8_t *p, uint32_t len)
+{
+	if (len < 14)
+		return 0;
+	if (hh_get16(p + 12) == 0x8100 || hh_get16(p + 12) == 0x88a8)
+		return len >= 18 ? 18 : 0;
+	return 14;
+}
+
+/* BPF_PROG_TEST_RUN of an skb program refuses frames whose IP header is
+ * cut short (the kernel reads it before the program runs). */
+static bool tc_refusable(const uint8_t *p, uint32_t len)
+{
+	if (len < 14)
+		return true;
+	if (hh_get16(p + 12) == 0x0800)
+		return len < 14 + 20;
+	if (hh_get16(p + 12) == 0x86DD)
+		return len < 14 + 40;
+	return false;
+}
+
 /* RFC 8300 rules on a header that a stage sends on (or decapsulates). */
 static const char *nsh_bad(const struct pg_nsh *n)
 {
@@ -515,7 +539,7 @@ static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
 	t->frames++;
 	err = hh_run(&c->st, in, len, &verdict, out, &out_len);
 	if (err) {
-		if (len >= 14)
+		if (!tc_refusable(in, len))
 			violation(t, "test run failed on a full frame", in, len,
 				  err, out, 0);
 		t->kernel_refused++;
@@ -535,16 +559,33 @@ static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
 		t->identical++;
 		if (verdict == TC_ACT_REDIRECT)
 			bad = "redirected a frame without readdressing it";
-	} else if (out_len == len + CBOX_ENCAP_LEN &&
-		   hh_get16(out + 12) == CBOX_ETH_P_NSH) {
+	} else if (out_len >= CBOX_ENCAP_LEN &&
+		   hh_get16(out + 12) == CBOX_ETH_P_NSH &&
+		   (len < 14 || hh_get16(in + 12) != CBOX_ETH_P_NSH)) {
 		t->changed++;
 		pg_get_nsh(out + 14, &got);
 		oe = eg_by_spi(c, got.spi);
 		bad = nsh_bad(&got);
 		if (!bad && !oe)
 			bad = "encapsulated with an SPI no proxy entry holds";
-		if (!bad && got.np != CBOX_NSH_NP_ETH)
-			bad = "inner Ethernet frame sent with next protocol != 3";
+		/* NP 3 carries the whole frame; NP 1/2 (the NSH arrived so and
+		 * Dec synthesized the Ethernet header) carry the IP packet */
+		if (!bad && got.np == CBOX_NSH_NP_ETH &&
+		    (out_len != len + CBOX_ENCAP_LEN ||
+		     memcmp(out + 38 + 12, in + 12, len - 12)))
+			bad = "NP 3 but the payload is not the inner frame";
+		if (!bad && got.np != CBOX_NSH_NP_ETH) {
+			uint32_t l3 = inner_l3(in, len);
+
+			if (!l3 || hh_get16(in + l3 - 2) !=
+					   (got.np == 1 ? 0x0800 : 0x86DD))
+				bad = "NP 1/2 but the frame does not carry that IP version";
+			else if (out_len != len - l3 + CBOX_ENCAP_LEN ||
+				 memcmp(out + 38, in + l3, len - l3))
+				bad = "NP 1/2 but the payload is not the IP packet";
+			else if (got.np != oe->n.np)
+				bad = "NP 1/2 sent although the NSH arrived with NP 3";
+		}
 		if (!bad && oe->n.ttl < 2)
 			bad = "forwarded although TTL reached 0";
 		if (!bad && oe->n.si < 2)
@@ -559,8 +600,6 @@ static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
 			bad = "outer dst is not the next hop of the fwd entry";
 		if (!bad && memcmp(out + 6, egr_mac, 6))
 			bad = "outer src is not the box's egress MAC";
-		if (!bad && memcmp(out + 38 + 12, in + 12, len - 12))
-			bad = "inner frame altered beyond its MACs";
 		if (!bad && verdict != TC_ACT_OK)
 			bad = "encapsulated frame not sent with TC_ACT_OK";
 	} else if (out_len == len && !memcmp(out + 12, in + 12, len - 12)) {
@@ -622,7 +661,7 @@ static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
 		}
 		if (want == TC_ACT_SHOT)
 			return;
-		if (e->action == 0 &&
+		if (e->action == 0 && e->n.np == CBOX_NSH_NP_ETH &&
 		    (out_len != len + 38 ||
 		     memcmp(out + 38, dst_box ? e->inner_dmac : in, 6)))
 			violation(t, "encapsulated inner dst MAC not restored",
@@ -741,7 +780,7 @@ static void fo_one(struct fo_cfg *c, struct hh_rng *r, struct tally *t)
 	t->frames++;
 	err = hh_run(&c->st, in, len, &verdict, out, &out_len);
 	if (err) {
-		if (len >= 14)
+		if (!tc_refusable(in, len))
 			violation(t, "test run failed on a full frame", in, len,
 				  err, out, 0);
 		t->kernel_refused++;
@@ -793,7 +832,8 @@ static void fo_one(struct fo_cfg *c, struct hh_rng *r, struct tally *t)
 			bad = "outer dst is not the fwd entry's next hop";
 		if (!bad && memcmp(out + 38, in + 38, len - 38))
 			bad = "inner frame altered";
-	} else if (len >= 38 && out_len == len - 38) {
+	} else if (len >= 38 && (out_len == len - 38 ||
+				 (out_len == len - 24 && (was.np == 1 || was.np == 2)))) {
 		const struct fo_key *k = NULL;
 
 		t->changed++;
@@ -805,8 +845,17 @@ static void fo_one(struct fo_cfg *c, struct hh_rng *r, struct tally *t)
 			bad = "O bit set (no OAM support) but decapsulated";
 		if (!bad && (!k || k->action != 1))
 			bad = "decapsulated without an END rule";
-		if (!bad && memcmp(out + 12, in + 38 + 12, out_len - 12))
+		/* NP 3: the inner frame goes on; NP 1/2: the IP packet goes on
+		 * behind an Ethernet header of the right type */
+		if (!bad && was.np == CBOX_NSH_NP_ETH &&
+		    (out_len != len - 38 ||
+		     memcmp(out + 12, in + 38 + 12, out_len - 12)))
 			bad = "inner frame altered beyond its MACs";
+		if (!bad && was.np != CBOX_NSH_NP_ETH &&
+		    (out_len != len - 24 ||
+		     hh_get16(out + 12) != (was.np == 1 ? 0x0800 : 0x86DD) ||
+		     memcmp(out + 14, in + 38, out_len - 14)))
+			bad = "NP 1/2 end of chain: not the IP packet behind Ethernet";
 	} else {
 		bad = "output is neither the input, a forwarded NSH nor the inner frame";
 	}
@@ -983,7 +1032,7 @@ static void cls_one(struct hh_stage *st, struct hh_rng *r, struct tally *t)
 	t->frames++;
 	err = hh_run(st, in, len, &verdict, out, &out_len);
 	if (err) {
-		if (len >= 14)
+		if (!tc_refusable(in, len))
 			violation(t, "test run failed on a full frame", in, len,
 				  err, out, 0);
 		t->kernel_refused++;
