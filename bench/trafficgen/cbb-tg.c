@@ -302,6 +302,7 @@ static void *send_thread(void *arg)
 		fprintf(stderr, "cbb-tg: open BPF object: %s\n", strerror(errno));
 		goto out;
 	}
+	memcpy((void *)skel->rodata->tg_hdr, frame, TG_HDR_LEN);
 	skel->rodata->tg_redirect_ifindex = redir;
 	skel->rodata->tg_nflows = o->flows;
 	skel->rodata->tg_gap_ns = o->rate > 0 ? (__u64)(1e9 / o->rate) : 0;
@@ -413,6 +414,9 @@ static int sink_open(struct sink *k, const struct tg_opts *o)
 		return err;
 	}
 	k->skel->rodata->tg_sink_pass = o->sink_pass;
+	err = dev_mac(o->sink_dev, (unsigned char *)k->skel->rodata->tg_sink_mac);
+	if (err)
+		return err;
 	bpf_program__set_autoload(k->skel->progs.tg_tx, false);
 	err = trafficgen_bpf__load(k->skel);
 	if (err) {

@@ -28,8 +28,11 @@ const volatile __u32 tg_nflows = 1;		/* source ports used, >= 1 */
 const volatile __u16 tg_sport_base = TG_DEFAULT_SPORT;
 const volatile __u16 tg_dport = TG_DEFAULT_DPORT;
 const volatile __u8 tg_sink_pass;		/* sink: pass instead of drop */
+const volatile __u8 tg_sink_mac[6];		/* sink: count frames to this MAC */
 const volatile __u64 tg_gap_ns;			/* pacing: ns between frames */
 const volatile __u64 tg_limit;			/* frames to send; 0: no limit */
+/* Ethernet + IPv4 + UDP headers of the template, copied over every frame. */
+const volatile __u16 tg_hdr[TG_HDR_LEN / 2];
 
 /* Pacing state: when the next frame is due (one sending CPU). */
 __u64 tg_next_ns;
@@ -103,20 +106,36 @@ int tg_tx(struct xdp_md *ctx)
 			tg_next_ns = now;
 		tg_next_ns += tg_gap_ns;
 	}
+	if (data + TG_HDR_LEN > data_end)
+		return XDP_ABORTED;
+	/* word by word: every read must stay volatile, or the compiler folds
+	 * in the zeros the object was built with */
+#pragma unroll
+	for (int i = 0; i < TG_HDR_LEN / 2; i++)
+		((__u16 *)data)[i] = tg_hdr[i];
 	/*
 	 * The template carries a zero UDP checksum (allowed for IPv4), so
 	 * the port can change without touching any checksum.
 	 */
 	if (tg_nflows > 1) {
-		udp = udp_of(data, data_end);
-		if (udp)
-			udp->source =
-				bpf_htons(tg_sport_base + (__u16)(*n % tg_nflows));
+		udp = data + TG_HDR_LEN - sizeof(*udp);
+		udp->source = bpf_htons(tg_sport_base + (__u16)(*n % tg_nflows));
 	}
 	*n += 1;
 	if (tg_redirect_ifindex)
 		return bpf_redirect(tg_redirect_ifindex, 0);
 	return XDP_TX;
+}
+
+static __always_inline int to_sink(const struct ethhdr *eth)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 6; i++)
+		if (eth->h_dest[i] != tg_sink_mac[i])
+			return 0;
+	return 1;
 }
 
 SEC("xdp")
@@ -125,8 +144,14 @@ int tg_sink(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct udphdr *udp = udp_of(data, data_end);
+	struct ethhdr *eth = data;
 
-	if (!udp || udp->dest != bpf_htons(tg_dport)) {
+	/*
+	 * Only frames addressed to this interface count: a bridge floods
+	 * frames for MACs it has not learned yet, and those would otherwise
+	 * be counted although the stack would discard them.
+	 */
+	if (!udp || udp->dest != bpf_htons(tg_dport) || !to_sink(eth)) {
 		count(TG_C_RX_OTHER, 1);
 		return XDP_PASS;
 	}

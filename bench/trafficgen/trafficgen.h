@@ -20,4 +20,7 @@ enum tg_counter {
 #define TG_DEFAULT_DPORT	9
 #define TG_DEFAULT_SPORT	10000
 
+/* Ethernet 14 + IPv4 20 (no options) + UDP 8 */
+#define TG_HDR_LEN		42
+
 #endif /* CBB_TRAFFICGEN_H */

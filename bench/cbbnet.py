@@ -1,0 +1,252 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Benchmark testbed and measurements.
+
+The topology is the e2e testbed's (tests/e2e/cbxnet.py: an underlay bridge
+in its own namespace, client, server, one namespace per SF), reused as it is
+but with every name prefixed "cbb-" so that benchmarks and the e2e suite can
+run at the same time without touching each other's namespaces.
+
+Two changes for the benchmarks, both applied to SFC and baseline alike:
+- the classifier sits on the ingress of the client's bridge port
+  (cbb-ul/p-client): frames from cbb-tg are sent with XDP, which bypasses
+  the client's own tc egress hook;
+- GRO is on for p-client: a veth only accepts XDP-transmitted frames when its
+  peer runs NAPI, which GRO (or an XDP program) turns on.
+"""
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import cbxnet  # noqa: E402
+
+PREFIX = "cbb-"
+cbxnet.PREFIX = PREFIX
+cbxnet.UL = "cbb-ul"
+cbxnet.CLIENT = "cbb-client"
+cbxnet.SERVER = "cbb-server"
+
+BUILD = cbxnet.BUILD
+TG = os.path.join(BUILD, "bench", "cbb-tg")
+CLIENT, SERVER, UL = cbxnet.CLIENT, cbxnet.SERVER, cbxnet.UL
+CLIENT4, SERVER4 = cbxnet.CLIENT4, cbxnet.SERVER4
+SERVER_MAC = cbxnet.SERVER_MAC
+TG_DPORT = 9           # cbb-tg's UDP destination port (trafficgen.h)
+UNCLASSIFIED_DPORT = 7  # no rule matches it: goes straight to the server
+IPERF_PORT = 5201
+GEN_CPU = 0
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, timeout=120, check=True):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise BenchError("%s: exit %d: %s" % (" ".join(cmd), p.returncode,
+                                               p.stderr.strip()))
+    return p.stdout
+
+
+def cleanup_all():
+    """Remove every cbb-* namespace (ours only) and what runs inside."""
+    for ns in cbxnet.netns_list():
+        if not ns.startswith(PREFIX):
+            continue
+        pids = run(["ip", "netns", "pids", ns], check=False)
+        for pid in pids.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+# ------------------------------------------------------------------ specs
+def chain_spec(n, sf_type="tc-redirect", one_host=False, star=False):
+    """A chain of n SFs of one type.
+
+    one_host: every SF on one host, so that the compiler joins them with
+    direct links; otherwise each SF is its own host (no direct links, the
+    thesis's default). star: PhantomSFC-like, a hub SF visited first, last
+    and between every two SFs (2n+1 nodes, thesis Figure 6.7).
+    """
+    functions = []
+    for i in range(1, n + 1):
+        functions.append({"tag": "sf%d" % i, "type": sf_type,
+                          "host": "h" if one_host else "h%d" % i,
+                          "netns": "cbb-sf%d" % i})
+    nodes = [f["tag"] for f in functions]
+    if star:
+        functions.append({"tag": "hub", "type": sf_type,
+                          "host": "h" if one_host else "hub",
+                          "netns": "cbb-hub"})
+        nodes = ["hub"]
+        for f in functions[:-1]:
+            nodes += [f["tag"], "hub"]
+    match = [{"classifier": "cls", "proto": "udp", "dport": TG_DPORT},
+             {"classifier": "cls", "proto": "tcp", "dport": IPERF_PORT},
+             {"classifier": "cls", "proto": "icmp"}]
+    return {
+        "chains": [{"id": 100, "nodes": nodes, "match": match}],
+        "functions": functions,
+        "classifiers": [{"tag": "cls", "host": "edge", "netns": UL,
+                         "iface": "p-client", "direction": "ingress"}],
+    }
+
+
+# ---------------------------------------------------------------- testbed
+class Bed:
+    """One topology, up for the duration of a `with` block.
+
+    mode "sfc": compiled and applied with cboxc/cbox; "baseline": the same
+    SFs as plain IP next hops (cbxnet's baseline mode); "direct": client
+    and server on the bridge, no SF at all (the thesis's baseline).
+    """
+
+    def __init__(self, workdir, mode, n=1, **spec_kw):
+        self.mode = mode
+        self.n = n
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        spec = chain_spec(max(n, 1), **spec_kw)
+        if mode == "direct":
+            spec = chain_spec(1)
+            spec["functions"] = []
+            spec["chains"][0]["nodes"] = []
+        self.spec = spec
+        self.spec_path = os.path.join(workdir, "spec.json")
+        with open(self.spec_path, "w") as f:
+            json.dump(spec, f, indent=1)
+        self.tb = cbxnet.Testbed(self.spec_path, workdir,
+                                 "sfc" if mode == "sfc" else "baseline")
+
+    def __enter__(self):
+        try:
+            self._up()
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.down()
+
+    def _up(self):
+        tb = self.tb
+        if self.mode == "direct":
+            # no SF: only what cbxnet.up() builds before the SFs
+            tb.functions = {}
+            tb.mode = "sfc"     # skip baseline routes: none to add
+        tb.up()
+        run(cbxnet.nsexec(UL, "ethtool", "-K", "p-client", "gro", "on"))
+        # GSO frames cannot be NSH-encapsulated (no NSH GSO handler):
+        # segment at the client, in every mode, so that all compare alike
+        run(cbxnet.nsexec(CLIENT, "ethtool", "-K", "eth0", "tso", "off",
+                          "gso", "off"))
+        if self.mode == "sfc":
+            tb.compile()
+            tb.apply()
+        tb.start_relays()
+        self._static_fdb()
+        if self.mode == "baseline":
+            first = tb.chain_nodes()[0]
+            self.first_mac = cbxnet.link_mac(first["netns"], "eth0")
+        else:
+            # SFC: the classifier readdresses; direct: the server itself
+            self.first_mac = SERVER_MAC
+
+    def _static_fdb(self):
+        """Teach the bridge every port's MAC up front: until an SF sends
+        something, frames to it would be flooded to every port, which
+        measures the flood, not the chain."""
+        nss = [CLIENT, SERVER] + [f["netns"] for f in
+                                  self.tb.functions.values()]
+        for ns in nss:
+            mac = cbxnet.link_mac(ns, "eth0")
+            run(["ip", "-n", UL, "link", "set", cbxnet.port_name(ns),
+                 "type", "bridge_slave", "learning", "off"])
+            run(["bridge", "-n", UL, "fdb", "replace", mac, "dev",
+                 cbxnet.port_name(ns), "master", "static"])
+
+    def down(self):
+        errs = self.tb.down()
+        for e in errs:
+            log("bench: " + e)
+
+    # ----------------------------------------------------- measurements
+    def throughput(self, size=64, seconds=2.0, flows=1, classified=True):
+        """Frames per second through the chain at full offered load."""
+        mac = self.first_mac if classified or self.mode != "sfc" else \
+            SERVER_MAC
+        cmd = [TG, "run", "-n", CLIENT, "-i", "eth0", "-N", SERVER,
+               "-I", "eth0", "-m", mac, "-d", SERVER4, "-l", str(size),
+               "-t", str(seconds), "-f", str(flows), "-C", str(GEN_CPU)]
+        out = run(cmd, timeout=seconds + 60)
+        r = dict(line.split("=", 1) for line in out.split())
+        return {k: float(v) for k, v in r.items()}
+
+    def ping(self, count=120, size=64, interval=0.02):
+        """Thesis method: count RTTs, drop the 10 highest and 10 lowest,
+        median of the rest; p99 from all samples. Microseconds."""
+        payload = max(size - 42, 16)    # 14 Ethernet + 20 IPv4 + 8 ICMP
+        out = run(cbxnet.nsexec(CLIENT, "ping", "-n", "-c", str(count), "-i",
+                                str(interval), "-s", str(payload), "-W", "1",
+                                SERVER4), timeout=count * interval + 30,
+                  check=False)
+        rtts = [float(m) * 1000 for m in
+                re.findall(r"time=([0-9.]+) ms", out)]
+        if len(rtts) < count * 0.9:
+            raise BenchError("ping %s: only %d of %d replies" %
+                             (self.mode, len(rtts), count))
+        return rtt_stats(rtts)
+
+    def iperf(self, seconds=3):
+        """TCP goodput client -> server, Gbit/s."""
+        srv = subprocess.Popen(cbxnet.nsexec(SERVER, "iperf3", "-s", "-1",
+                                             "-p", str(IPERF_PORT)),
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.3)
+            out = run(cbxnet.nsexec(CLIENT, "iperf3", "-c", SERVER4, "-p",
+                                    str(IPERF_PORT), "-t", str(seconds),
+                                    "-J"), timeout=seconds + 30)
+        finally:
+            if srv.poll() is None:
+                srv.terminate()
+            srv.wait()
+        j = json.loads(out)
+        return j["end"]["sum_received"]["bits_per_second"] / 1e9
+
+
+def rtt_stats(rtts):
+    s = sorted(rtts)
+    trim = s[10:-10] if len(s) > 40 else s
+    p99 = s[min(len(s) - 1, int(round(0.99 * (len(s) - 1))))]
+    return {"median_us": statistics.median(trim), "p99_us": p99,
+            "mean_us": statistics.mean(trim),
+            "stdev_us": statistics.pstdev(trim), "samples": len(trim)}
+
+
+def linfit(xs, ys):
+    """Least squares y = a + b x; returns (a, b)."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    b = sxy / sxx if sxx else 0.0
+    return my - b * mx, b
