@@ -2,3 +2,5 @@
 # its own build.mk.
 include tests/e2e/build.mk
 include tests/hardening/build.mk
+include tests/golden/build.mk
+include tests/frontend.mk
