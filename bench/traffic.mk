@@ -24,3 +24,27 @@ $(CBB_DIR)/cbb-tg: bench/trafficgen/cbb-tg.c bench/trafficgen/trafficgen.h $(CBB
 	$(Q)$(CC) $(CFLAGS) -Ibench/trafficgen -I$(CBB_DIR) -o $@ $< $(LDFLAGS) -lbpf -lelf -lz -lpthread
 
 ALL += $(CBB_DIR)/cbb-tg
+
+# The experiments (bench/run.py) need the whole product built: cboxc, cbox,
+# the BPF stages, the e2e relay.
+CBB_RESULTS := bench/results
+
+.PHONY: bench bench-traffic bench-plots test-bench-smoke
+bench: bench-traffic
+	@for t in bench-stages bench-compile; do \
+		if $(MAKE) --no-print-directory -n $$t >/dev/null 2>&1; then \
+			$(MAKE) --no-print-directory $$t || exit 1; \
+		else echo "  bench: no target $$t yet, skipped"; fi; \
+	done
+	$(Q)$(MAKE) --no-print-directory bench-plots
+
+bench-traffic: all
+	$(Q)/usr/bin/python3 bench/run.py --out $(CBB_RESULTS)
+
+bench-plots:
+	$(Q)bench/plot.sh $(CBB_RESULTS)
+
+# One short run of every experiment, so that the benchmarks cannot rot.
+test-bench-smoke: all
+	$(Q)/usr/bin/python3 bench/run.py --smoke --out $(BUILD)/bench/smoke
+	$(Q)bench/plot.sh $(BUILD)/bench/smoke

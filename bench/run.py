@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Chaining-Box benchmarks after the thesis's chapter 6.
+
+  bench/run.py [--smoke] [--out DIR] [EXPERIMENT...]
+
+Experiments: size, length, dlinks, phantom, tcp, memory (default: all).
+Each writes DIR/<experiment>.csv (default DIR: bench/results). Every
+Chaining-Box figure comes with a baseline measured in the same run, on the
+same namespaces: "plain" = the same SFs as IP next hops without NSH or BPF
+stages (the issue's baseline), "direct" = client and server on the bridge
+with no SF at all (the thesis's baseline). --smoke makes one short run of
+each so that the code cannot rot; its numbers mean nothing.
+"""
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cbbnet  # noqa: E402
+from cbbnet import Bed, log, linfit  # noqa: E402
+
+WORK = os.path.join(cbbnet.BUILD, "bench", "work")
+
+
+class Cfg:
+    def __init__(self, smoke):
+        self.smoke = smoke
+        self.sizes = [64, 1462] if smoke else [64, 128, 256, 512, 1024, 1462]
+        self.lengths = [1, 2] if smoke else list(range(1, 11))
+        self.size_lengths = [1, 2] if smoke else [1, 10]
+        self.star_lengths = [1, 2] if smoke else [1, 2, 3, 4, 5]
+        self.tput_s = 0.3 if smoke else 2.0
+        self.pings = 30 if smoke else 120
+        self.ping_gap = 0.01 if smoke else 0.02
+        self.iperf_s = 1 if smoke else 5
+        self.tcp_len = 3
+
+
+def write_csv(path, rows, fields):
+    with open(path + ".tmp", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("%.4f" % v if isinstance(v, float) else v)
+                        for k, v in r.items()})
+    os.rename(path + ".tmp", path)
+    log("bench: wrote %s (%d rows)" % (path, len(rows)))
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def measure(bed, cfg, size=64, latency=True, tput=True):
+    r = {}
+    if tput:
+        t = bed.throughput(size, cfg.tput_s)
+        r.update(tx_mpps=t["tx_mpps"], rx_mpps=t["rx_mpps"],
+                 rx_gbps=t["rx_gbps"], loss_pct=t["loss_pct"])
+    if latency:
+        lat = bed.ping(cfg.pings, size, cfg.ping_gap)
+        r.update(lat_median_us=lat["median_us"], lat_p99_us=lat["p99_us"],
+                 lat_stdev_us=lat["stdev_us"])
+    return r
+
+
+# ------------------------------------------------------------ experiments
+def exp_size(cfg, out):
+    """Thesis Figure 6.4: packet size at chain lengths 1 and 10."""
+    rows = []
+    configs = [("direct", 0)]
+    for n in cfg.size_lengths:
+        configs += [("plain", n), ("cbox", n)]
+    for mode, n in configs:
+        bedmode = {"direct": "direct", "plain": "baseline", "cbox": "sfc"}
+        with Bed(os.path.join(WORK, "size"), bedmode[mode], n) as bed:
+            for size in cfg.sizes:
+                r = dict(mode=mode, chain_len=n, size=size)
+                r.update(measure(bed, cfg, size))
+                log("size: %s" % r)
+                rows.append(r)
+    for r in rows:
+        key = {(x["mode"], x["chain_len"], x["size"]): x for x in rows}
+        d = key[("direct", 0, r["size"])]
+        p = key.get(("plain", r["chain_len"], r["size"]), d)
+        r["ratio_mpps_vs_plain"] = ratio(r["rx_mpps"], p["rx_mpps"])
+        r["ratio_mpps_vs_direct"] = ratio(r["rx_mpps"], d["rx_mpps"])
+        r["ratio_lat_vs_plain"] = ratio(r["lat_median_us"],
+                                        p["lat_median_us"])
+    write_csv(os.path.join(out, "size.csv"), rows,
+              ["mode", "chain_len", "size", "tx_mpps", "rx_mpps", "rx_gbps",
+               "loss_pct", "lat_median_us", "lat_p99_us", "lat_stdev_us",
+               "ratio_mpps_vs_plain", "ratio_mpps_vs_direct",
+               "ratio_lat_vs_plain"])
+    return rows
+
+
+def length_rows(cfg, modes, **spec_kw):
+    rows = []
+    for mode in modes:
+        for n in cfg.lengths:
+            bedmode = {"plain": "baseline", "cbox": "sfc",
+                       "cbox-dlinks": "sfc"}[mode]
+            kw = dict(spec_kw)
+            if mode == "cbox-dlinks":
+                kw["one_host"] = True
+            with Bed(os.path.join(WORK, "len"), bedmode, n, **kw) as bed:
+                r = dict(mode=mode, chain_len=n)
+                r.update(measure(bed, cfg))
+                log("length: %s" % r)
+                rows.append(r)
+    return rows
+
+
+def fits(rows, modes, col="lat_median_us"):
+    out = []
+    for mode in modes:
+        pts = [(r["chain_len"], r[col]) for r in rows if r["mode"] == mode]
+        if len(pts) < 2:
+            continue
+        a, b = linfit([p[0] for p in pts], [p[1] for p in pts])
+        out.append(dict(mode=mode, metric=col, intercept_us=a,
+                        slope_us_per_sf=b))
+    return out
+
+
+def exp_length(cfg, out):
+    """Thesis Figure 6.5: chain length 1..10, Mpps and latency per SF."""
+    with Bed(os.path.join(WORK, "len"), "direct") as bed:
+        d = dict(mode="direct", chain_len=0)
+        d.update(measure(bed, cfg))
+    rows = [d] + length_rows(cfg, ["plain", "cbox"])
+    byk = {(r["mode"], r["chain_len"]): r for r in rows}
+    for r in rows:
+        p = byk.get(("plain", r["chain_len"]), d)
+        r["ratio_mpps_vs_plain"] = ratio(r["rx_mpps"], p["rx_mpps"])
+        r["ratio_mpps_vs_direct"] = ratio(r["rx_mpps"], d["rx_mpps"])
+        r["added_lat_us"] = r["lat_median_us"] - p["lat_median_us"]
+    write_csv(os.path.join(out, "length.csv"), rows,
+              ["mode", "chain_len", "tx_mpps", "rx_mpps", "rx_gbps",
+               "loss_pct", "lat_median_us", "lat_p99_us", "lat_stdev_us",
+               "ratio_mpps_vs_plain", "ratio_mpps_vs_direct",
+               "added_lat_us"])
+    f = fits(rows, ["plain", "cbox"])
+    sl = {x["mode"]: x["slope_us_per_sf"] for x in f}
+    if "plain" in sl and "cbox" in sl:
+        f.append(dict(mode="cbox-minus-plain", metric="lat_median_us",
+                      intercept_us=float("nan"),
+                      slope_us_per_sf=sl["cbox"] - sl["plain"]))
+    write_csv(os.path.join(out, "length_fit.csv"), f,
+              ["mode", "metric", "intercept_us", "slope_us_per_sf"])
+    return rows
+
+
+def exp_dlinks(cfg, out):
+    """Thesis Figure 6.6: every SF on one host (direct links) or not."""
+    rows = length_rows(cfg, ["cbox", "cbox-dlinks"])
+    write_csv(os.path.join(out, "dlinks.csv"), rows,
+              ["mode", "chain_len", "tx_mpps", "rx_mpps", "rx_gbps",
+               "loss_pct", "lat_median_us", "lat_p99_us", "lat_stdev_us"])
+    write_csv(os.path.join(out, "dlinks_fit.csv"),
+              fits(rows, ["cbox", "cbox-dlinks"]),
+              ["mode", "metric", "intercept_us", "slope_us_per_sf"])
+    return rows
+
+
+def exp_phantom(cfg, out):
+    """Thesis Figure 6.8: a PhantomSFC-like star (hub visited between
+    every two SFs, 2n+1 nodes) against a plain chain, tc-redirect-delay."""
+    rows = []
+    for mode in ("cbox", "star"):
+        for n in cfg.star_lengths:
+            with Bed(os.path.join(WORK, "star"), "sfc", n,
+                     sf_type="tc-redirect-delay",
+                     star=(mode == "star")) as bed:
+                r = dict(mode=mode, chain_len=n,
+                         nodes=2 * n + 1 if mode == "star" else n)
+                r.update(measure(bed, cfg, tput=False))
+                log("phantom: %s" % r)
+                rows.append(r)
+    write_csv(os.path.join(out, "phantom.csv"), rows,
+              ["mode", "chain_len", "nodes", "lat_median_us", "lat_p99_us",
+               "lat_stdev_us"])
+    write_csv(os.path.join(out, "phantom_fit.csv"),
+              fits(rows, ["cbox", "star"]),
+              ["mode", "metric", "intercept_us", "slope_us_per_sf"])
+    return rows
+
+
+def exp_tcp(cfg, out):
+    """TCP goodput (iperf3) through cfg.tcp_len SFs against baselines."""
+    rows = []
+    for mode, bedmode, n in (("direct", "direct", 0),
+                             ("plain", "baseline", cfg.tcp_len),
+                             ("cbox", "sfc", cfg.tcp_len)):
+        with Bed(os.path.join(WORK, "tcp"), bedmode, n) as bed:
+            g = bed.iperf(cfg.iperf_s)
+        rows.append(dict(mode=mode, chain_len=n, goodput_gbps=g))
+        log("tcp: %s" % rows[-1])
+    base = {r["mode"]: r["goodput_gbps"] for r in rows}
+    for r in rows:
+        r["ratio_vs_plain"] = ratio(r["goodput_gbps"], base["plain"])
+        r["ratio_vs_direct"] = ratio(r["goodput_gbps"], base["direct"])
+    write_csv(os.path.join(out, "tcp.csv"), rows,
+              ["mode", "chain_len", "goodput_gbps", "ratio_vs_plain",
+               "ratio_vs_direct"])
+    return rows
+
+
+def bpftool(*args):
+    return json.loads(cbbnet.run(["bpftool", "-j"] + list(args)))
+
+
+def exp_memory(cfg, out):
+    """Thesis Tables 6.1/6.2: locked program and map memory of one box
+    (each SF alone on its host, so its host's proxy table is its own)."""
+    rows = []
+    n = 2 if cfg.smoke else 3
+    with Bed(os.path.join(WORK, "mem"), "sfc", n) as bed:
+        for i in range(1, n + 1):
+            ns = "cbb-sf%d" % i
+            net = json.loads(cbbnet.run(["ip", "netns", "exec", ns, "bpftool",
+                                         "-j", "net", "show"]))
+            prog_ids = set()
+            for sect in net:
+                for hook in ("xdp", "tc"):
+                    for e in sect.get(hook, []):
+                        if "id" in e:
+                            prog_ids.add(e["id"])
+            map_ids = set()
+            for pid in sorted(prog_ids):
+                p = bpftool("prog", "show", "id", str(pid))
+                map_ids.update(p.get("map_ids", []))
+                rows.append(dict(box="sf%d" % i, kind="prog", name=p["name"],
+                                 id=pid, xlated=p.get("bytes_xlated", 0),
+                                 jited=p.get("bytes_jited", 0),
+                                 memlock=p.get("bytes_memlock", 0)))
+            for mid in sorted(map_ids):
+                m = bpftool("map", "show", "id", str(mid))
+                if m["name"].endswith(".rodata") or m["name"].endswith(".bss")\
+                        or ".rodata" in m["name"]:
+                    kind = "map-rodata"
+                else:
+                    kind = "map"
+                rows.append(dict(box="sf%d" % i, kind=kind, name=m["name"],
+                                 id=mid, entries=m.get("max_entries", 0),
+                                 key=m.get("bytes_key", 0),
+                                 value=m.get("bytes_value", 0),
+                                 memlock=m.get("bytes_memlock", 0)))
+    tot = {}
+    for r in rows:
+        tot.setdefault(r["box"], 0)
+        tot[r["box"]] += r["memlock"]
+    for box, t in sorted(tot.items()):
+        rows.append(dict(box=box, kind="total", name="all", memlock=t))
+        log("memory: %s %d bytes locked" % (box, t))
+    write_csv(os.path.join(out, "memory.csv"), rows,
+              ["box", "kind", "name", "id", "entries", "key", "value",
+               "xlated", "jited", "memlock"])
+    return rows
+
+
+EXPERIMENTS = {"size": exp_size, "length": exp_length, "dlinks": exp_dlinks,
+               "phantom": exp_phantom, "tcp": exp_tcp, "memory": exp_memory}
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench/run.py")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--out", default=os.path.join(cbbnet.HERE, "results"))
+    ap.add_argument("experiments", nargs="*",
+                    help="any of: " + " ".join(EXPERIMENTS))
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        log("bench: must run as root")
+        return 3
+    names = args.experiments or list(EXPERIMENTS)
+    for n in names:
+        if n not in EXPERIMENTS:
+            log("bench: unknown experiment '%s' (have: %s)" %
+                (n, " ".join(EXPERIMENTS)))
+            return 2
+    os.makedirs(args.out, exist_ok=True)
+    for ns in cbbnet.cbxnet.netns_list():
+        if ns.startswith(cbbnet.PREFIX):
+            log("bench: namespace %s left over from an earlier run: removing"
+                % ns)
+    cbbnet.cleanup_all()
+    # namespaces must go also when we are told to stop
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *a: sys.exit(129))
+    cfg = Cfg(args.smoke)
+    failed = []
+    t0 = time.time()
+    try:
+        for n in names:
+            t = time.time()
+            try:
+                EXPERIMENTS[n](cfg, args.out)
+            except (cbbnet.BenchError, cbbnet.cbxnet.TestbedError,
+                    subprocess.TimeoutExpired, OSError, KeyError,
+                    ValueError) as e:
+                log("bench: %s: FAILED: %s" % (n, e))
+                failed.append(n)
+            log("bench: %s took %.0f s" % (n, time.time() - t))
+    finally:
+        cbbnet.cleanup_all()
+    log("bench: %d experiments in %.0f s, %d failed%s" %
+        (len(names), time.time() - t0, len(failed),
+         (": " + " ".join(failed)) if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
