@@ -20,6 +20,7 @@ import argparse
 import collections
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -481,7 +482,13 @@ def run_one(name):
     return ok
 
 
+def on_term(sig, frame):
+    # SIGTERM unwinds like ^C, so that every `finally` tears down
+    raise KeyboardInterrupt
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_term)
     ap = argparse.ArgumentParser()
     ap.add_argument("--list", action="store_true")
     ap.add_argument("names", nargs="*")
