@@ -4,3 +4,4 @@ include tests/e2e/build.mk
 include tests/hardening/build.mk
 include tests/golden/build.mk
 include tests/frontend.mk
+include tests/bpf/build.mk
