@@ -34,6 +34,9 @@ cbxnet.CLIENT = "cbb-client"
 cbxnet.SERVER = "cbb-server"
 
 BUILD = cbxnet.BUILD
+# a loader other than build/cbox, e.g. one being debugged
+if os.environ.get("CBB_CBOX"):
+    cbxnet.CBOX = os.environ["CBB_CBOX"]
 TG = os.path.join(BUILD, "bench", "cbb-tg")
 CLIENT, SERVER, UL = cbxnet.CLIENT, cbxnet.SERVER, cbxnet.UL
 CLIENT4, SERVER4 = cbxnet.CLIENT4, cbxnet.SERVER4

@@ -42,9 +42,9 @@ bench-traffic: all
 	$(Q)/usr/bin/python3 bench/run.py --out $(CBB_RESULTS)
 
 bench-plots:
-	$(Q)bench/plot.sh $(CBB_RESULTS)
+	$(Q)/usr/bin/python3 bench/plot.py $(CBB_RESULTS)
 
 # One short run of every experiment, so that the benchmarks cannot rot.
 test-bench-smoke: all
 	$(Q)/usr/bin/python3 bench/run.py --smoke --out $(BUILD)/bench/smoke
-	$(Q)bench/plot.sh $(BUILD)/bench/smoke
+	$(Q)/usr/bin/python3 bench/plot.py $(BUILD)/bench/smoke
