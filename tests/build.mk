@@ -4,4 +4,5 @@ include tests/e2e/build.mk
 include tests/hardening/build.mk
 include tests/golden/build.mk
 include tests/frontend.mk
+include tests/fuzz/build.mk
 include tests/bpf/build.mk

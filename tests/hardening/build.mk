@@ -31,3 +31,4 @@ test-hardening: $(HARD_BINS) $(BPF_OBJS)
 # The full million frames per stage (part of make fuzz), with timings.
 hardening-full: $(HARD_DIR)/pktfuzz $(BPF_OBJS)
 	$(HARD_DIR)/pktfuzz -n $(HARD_FRAMES_FULL) $(BUILD)/bpf
+TEST_SUITES += test-hardening
