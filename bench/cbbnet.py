@@ -123,6 +123,7 @@ class Bed:
     def __init__(self, workdir, mode, n=1, **spec_kw):
         self.mode = mode
         self.n = n
+        self.one_host = spec_kw.get("one_host", False)
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         spec = chain_spec(max(n, 1), **spec_kw)
@@ -198,9 +199,39 @@ class Bed:
         cmd = [TG, "run", "-n", CLIENT, "-i", "eth0", "-N", SERVER,
                "-I", "eth0", "-m", mac, "-d", SERVER4, "-l", str(size),
                "-t", str(seconds), "-f", str(flows), "-C", str(GEN_CPU)]
+        before = self.port_tx()
         out = run(cmd, timeout=seconds + 60)
+        after = self.port_tx()
         r = dict(line.split("=", 1) for line in out.split())
-        return {k: float(v) for k, v in r.items()}
+        r = {k: float(v) for k, v in r.items()}
+        if r["rx_pkts"] <= 0:
+            raise BenchError("%s L=%d: no frame reached the server" %
+                             (self.mode, self.n))
+        # Proof that the frames took the chain and not a short cut: the
+        # bridge must have sent at least as many frames into every SF as
+        # reached the server (counted by the kernel, not by Chaining-Box).
+        if classified:
+            for port, n in after.items():
+                if n - before.get(port, 0) < r["rx_pkts"]:
+                    raise BenchError(
+                        "%s L=%d: %d frames reached the server but only %d "
+                        "went into %s" % (self.mode, self.n, r["rx_pkts"],
+                                          n - before.get(port, 0), port))
+        return r
+
+    def port_tx(self):
+        """Frames the bridge sent into each SF's port so far."""
+        out = {}
+        links = json.loads(run(["ip", "-n", UL, "-s", "-j", "link", "show"]))
+        fns = list(self.tb.functions.values())
+        if self.one_host:
+            # direct links: only the first SF is reached over the bridge
+            fns = fns[:1]
+        ports = {cbxnet.port_name(f["netns"]) for f in fns}
+        for ln in links:
+            if ln["ifname"] in ports:
+                out[ln["ifname"]] = ln["stats64"]["tx"]["packets"]
+        return out
 
     def ping(self, count=120, size=64, interval=0.02):
         """Thesis method: count RTTs, drop the 10 highest and 10 lowest,
