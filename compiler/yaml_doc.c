@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -382,6 +383,75 @@ static int on_alias(struct yp *p, const yaml_event_t *e)
 	return 0;
 }
 
+/* Decodes one UTF-8 sequence; its length, 0 when invalid. */
+static size_t utf8_cp(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, *cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, *cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, *cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && *cp < 0x800) || (len == 4 && *cp < 0x10000) ||
+	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * libyaml checks characters a buffer at a time and reports such errors at
+ * the start of the buffer; checking here first gives the exact place.
+ */
+static int yaml_precheck(const char *buf, size_t len, struct cbox_diags *d)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	int line = 1, col = 1;
+
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_cp(s + i, len - i, &cp);
+
+		if (!n) {
+			diag_error(d, (struct cbox_loc){ line, col }, "",
+				   "invalid UTF-8 (byte 0x%02x)", s[i]);
+			return -1;
+		}
+		/* YAML 1.2 c-printable, plus the BOM */
+		if (!(cp == 0x9 || cp == 0xa || cp == 0xd ||
+		      (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+		      (cp >= 0xa0 && cp <= 0xfffd && (cp < 0xd800 || cp > 0xdfff)) ||
+		      cp >= 0x10000) || cp == 0xfffe) {
+			diag_error(d, (struct cbox_loc){ line, col }, "",
+				   "control character U+%04X is not allowed in YAML",
+				   cp);
+			return -1;
+		}
+		if (cp == '\n') {
+			line++;
+			col = 1;
+		} else if (cp != 0xfeff || i) {
+			col++;
+		}
+		i += n;
+	}
+	return 0;
+}
+
 struct cbox_jnode *cbox_yaml_parse(const char *buf, size_t len,
 				   struct cbox_diags *d)
 {
@@ -390,6 +460,8 @@ struct cbox_jnode *cbox_yaml_parse(const char *buf, size_t len,
 	bool done = false;
 	int docs = 0;
 
+	if (yaml_precheck(buf, len, d))
+		return NULL;
 	if (!yaml_parser_initialize(&parser)) {
 		diag_error(d, (struct cbox_loc){ 0, 0 }, "",
 			   "cannot initialize the YAML parser");
