@@ -27,6 +27,6 @@ test-bad-specs: $(BUILD)/asan/cboxc
 	@tests/bad-specs/run.sh $(BUILD)/asan/cboxc
 
 test-examples: $(BUILD)/cboxc
-	@tests/examples.sh $(BUILD)/cboxc
+	@examples/check.sh $(BUILD)/cboxc
 
 TEST_SUITES += test-schema-suite test-bad-specs test-examples
