@@ -72,3 +72,21 @@ test-fuzz-known-bugs: $(foreach t,$(FUZZ_ALL),$(FUZZ_DIR)/replay_$(t))
 	@FUZZ_DIR=$(FUZZ_DIR) tests/fuzz/replay.sh known-bugs $(FUZZ_ALL)
 
 TEST_SUITES += test-fuzz-regressions
+
+# The unit, schema-suite, bad-spec, example and golden suites against
+# cboxc, cbox and the unit tests built with clang -fsanitize=address,undefined
+# in a separate build directory; any finding aborts the test that hit it.
+ASAN_BUILD  ?= build-asan
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	       -fno-omit-frame-pointer
+ASAN_SUITES ?= test-unit test-schema-suite test-bad-specs test-examples test-golden
+
+.PHONY: test-asan
+test-asan:
+	@env CC=$(CLANG) CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/cboxc $(ASAN_BUILD)/cbox
+	@env CC=$(CLANG) CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		CBOX_NO_VALGRIND=1 MAKEFLAGS="$(filter-out BUILD=%,$(MAKEFLAGS)) BUILD=$(ASAN_BUILD)" \
+		tests/run-suites.sh $(ASAN_SUITES)

@@ -32,3 +32,10 @@ test-hardening: $(HARD_BINS) $(BPF_OBJS)
 hardening-full: $(HARD_DIR)/pktfuzz $(BPF_OBJS)
 	$(HARD_DIR)/pktfuzz -n $(HARD_FRAMES_FULL) $(BUILD)/bpf
 TEST_SUITES += test-hardening
+
+# cboxc under valgrind on every golden case (check, compile, graph).
+.PHONY: test-valgrind-golden
+test-valgrind-golden: $(BUILD)/cboxc $(BPF_OBJS)
+	@tests/hardening/valgrind-golden.sh $(BUILD)/cboxc $(BUILD)/bpf
+
+TEST_SUITES += test-valgrind-golden
