@@ -10,8 +10,9 @@ Two changes for the benchmarks, both applied to SFC and baseline alike:
 - the classifier sits on the ingress of the client's bridge port
   (cbb-ul/p-client): frames from cbb-tg are sent with XDP, which bypasses
   the client's own tc egress hook;
-- GRO is on for p-client: a veth only accepts XDP-transmitted frames when its
-  peer runs NAPI, which GRO (or an XDP program) turns on.
+- an XDP_PASS program sits on p-client: a veth only accepts XDP-transmitted
+  frames when its peer runs NAPI, which an XDP program (or GRO) turns on;
+- br_netfilter is off in the underlay namespace (see Bed._up).
 """
 import json
 import os
@@ -38,6 +39,7 @@ BUILD = cbxnet.BUILD
 if os.environ.get("CBB_CBOX"):
     cbxnet.CBOX = os.environ["CBB_CBOX"]
 TG = os.path.join(BUILD, "bench", "cbb-tg")
+XDP_PASS = os.path.join(BUILD, "bench", "xdp_pass.bpf.o")
 CLIENT, SERVER, UL = cbxnet.CLIENT, cbxnet.SERVER, cbxnet.UL
 CLIENT4, SERVER4 = cbxnet.CLIENT4, cbxnet.SERVER4
 SERVER_MAC = cbxnet.SERVER_MAC
@@ -167,7 +169,6 @@ class Bed:
             run(cbxnet.nsexec(UL, "sysctl", "-qw",
                               "net.bridge.bridge-nf-call-%s=0" % fam),
                 check=False)
-        run(cbxnet.nsexec(UL, "ethtool", "-K", "p-client", "gro", "on"))
         # GSO frames cannot be NSH-encapsulated (no NSH GSO handler):
         # segment at the client, in every mode, so that all compare alike
         run(cbxnet.nsexec(CLIENT, "ethtool", "-K", "eth0", "tso", "off",
@@ -176,6 +177,9 @@ class Bed:
             tb.compile()
             tb.apply()
         tb.start_relays()
+        # after cbox apply, which may change the port's offloads
+        run(["ip", "-n", UL, "link", "set", "dev", "p-client", "xdpdrv",
+             "obj", XDP_PASS, "sec", "xdp"])
         self._static_fdb()
         if self.mode == "baseline":
             first = tb.chain_nodes()[0]

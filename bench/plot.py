@@ -218,6 +218,10 @@ def main():
                 print("plot: %s/%s missing, skipped" % (d, csvname),
                       file=sys.stderr)
                 continue
+            if not read(os.path.join(d, csvname)):
+                print("plot: %s/%s has no rows, skipped" % (d, csvname),
+                      file=sys.stderr)
+                continue
             fn(d, tmp)
             done += 1
     print("plot: %d figure sets in %s" % (done, d), file=sys.stderr)

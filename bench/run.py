@@ -26,6 +26,15 @@ import cbbnet  # noqa: E402
 from cbbnet import Bed, log, linfit  # noqa: E402
 
 WORK = os.path.join(cbbnet.BUILD, "bench", "work")
+BED_ERRORS = (cbbnet.BenchError, cbbnet.cbxnet.TestbedError,
+              subprocess.TimeoutExpired, OSError, KeyError, ValueError)
+# configurations that failed; the run still writes what it measured
+FAILURES = []
+
+
+def failed(what, e):
+    log("bench: %s: FAILED: %s" % (what, e))
+    FAILURES.append(what)
 
 
 class Cfg:
@@ -79,16 +88,21 @@ def exp_size(cfg, out):
         configs += [("plain", n), ("cbox", n)]
     for mode, n in configs:
         bedmode = {"direct": "direct", "plain": "baseline", "cbox": "sfc"}
-        with Bed(os.path.join(WORK, "size"), bedmode[mode], n) as bed:
-            for size in cfg.sizes:
-                r = dict(mode=mode, chain_len=n, size=size)
-                r.update(measure(bed, cfg, size))
-                log("size: %s" % r)
-                rows.append(r)
+        try:
+            with Bed(os.path.join(WORK, "size"), bedmode[mode], n) as bed:
+                for size in cfg.sizes:
+                    r = dict(mode=mode, chain_len=n, size=size)
+                    r.update(measure(bed, cfg, size))
+                    log("size: %s" % r)
+                    rows.append(r)
+        except BED_ERRORS as e:
+            failed("size %s L=%d" % (mode, n), e)
+    key = {(x["mode"], x["chain_len"], x["size"]): x for x in rows}
     for r in rows:
-        key = {(x["mode"], x["chain_len"], x["size"]): x for x in rows}
-        d = key[("direct", 0, r["size"])]
+        d = key.get(("direct", 0, r["size"]))
         p = key.get(("plain", r["chain_len"], r["size"]), d)
+        if not d or not p:
+            continue
         r["ratio_mpps_vs_plain"] = ratio(r["rx_mpps"], p["rx_mpps"])
         r["ratio_mpps_vs_direct"] = ratio(r["rx_mpps"], d["rx_mpps"])
         r["ratio_lat_vs_plain"] = ratio(r["lat_median_us"],
@@ -110,11 +124,14 @@ def length_rows(cfg, modes, **spec_kw):
             kw = dict(spec_kw)
             if mode == "cbox-dlinks":
                 kw["one_host"] = True
-            with Bed(os.path.join(WORK, "len"), bedmode, n, **kw) as bed:
-                r = dict(mode=mode, chain_len=n)
-                r.update(measure(bed, cfg))
-                log("length: %s" % r)
-                rows.append(r)
+            try:
+                with Bed(os.path.join(WORK, "len"), bedmode, n, **kw) as bed:
+                    r = dict(mode=mode, chain_len=n)
+                    r.update(measure(bed, cfg))
+                    log("length: %s" % r)
+                    rows.append(r)
+            except BED_ERRORS as e:
+                failed("length %s L=%d" % (mode, n), e)
     return rows
 
 
@@ -176,14 +193,17 @@ def exp_phantom(cfg, out):
     rows = []
     for mode in ("cbox", "star"):
         for n in cfg.star_lengths:
-            with Bed(os.path.join(WORK, "star"), "sfc", n,
-                     sf_type="tc-redirect-delay",
-                     star=(mode == "star")) as bed:
-                r = dict(mode=mode, chain_len=n,
-                         nodes=2 * n + 1 if mode == "star" else n)
-                r.update(measure(bed, cfg, tput=False))
-                log("phantom: %s" % r)
-                rows.append(r)
+            try:
+                with Bed(os.path.join(WORK, "star"), "sfc", n,
+                         sf_type="tc-redirect-delay",
+                         star=(mode == "star")) as bed:
+                    r = dict(mode=mode, chain_len=n,
+                             nodes=2 * n + 1 if mode == "star" else n)
+                    r.update(measure(bed, cfg, tput=False))
+                    log("phantom: %s" % r)
+                    rows.append(r)
+            except BED_ERRORS as e:
+                failed("phantom %s L=%d" % (mode, n), e)
     write_csv(os.path.join(out, "phantom.csv"), rows,
               ["mode", "chain_len", "nodes", "lat_median_us", "lat_p99_us",
                "lat_stdev_us"])
@@ -199,14 +219,19 @@ def exp_tcp(cfg, out):
     for mode, bedmode, n in (("direct", "direct", 0),
                              ("plain", "baseline", cfg.tcp_len),
                              ("cbox", "sfc", cfg.tcp_len)):
-        with Bed(os.path.join(WORK, "tcp"), bedmode, n) as bed:
-            g = bed.iperf(cfg.iperf_s)
+        try:
+            with Bed(os.path.join(WORK, "tcp"), bedmode, n) as bed:
+                g = bed.iperf(cfg.iperf_s)
+        except BED_ERRORS as e:
+            failed("tcp %s L=%d" % (mode, n), e)
+            continue
         rows.append(dict(mode=mode, chain_len=n, goodput_gbps=g))
         log("tcp: %s" % rows[-1])
     base = {r["mode"]: r["goodput_gbps"] for r in rows}
     for r in rows:
-        r["ratio_vs_plain"] = ratio(r["goodput_gbps"], base["plain"])
-        r["ratio_vs_direct"] = ratio(r["goodput_gbps"], base["direct"])
+        r["ratio_vs_plain"] = ratio(r["goodput_gbps"], base.get("plain", 0))
+        r["ratio_vs_direct"] = ratio(r["goodput_gbps"],
+                                     base.get("direct", 0))
     write_csv(os.path.join(out, "tcp.csv"), rows,
               ["mode", "chain_len", "goodput_gbps", "ratio_vs_plain",
                "ratio_vs_direct"])
@@ -296,7 +321,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *a: sys.exit(129))
     cfg = Cfg(args.smoke)
-    failed = []
+    broken = []     # experiments that raised
     t0 = time.time()
     try:
         for n in names:
@@ -307,14 +332,15 @@ def main():
                     subprocess.TimeoutExpired, OSError, KeyError,
                     ValueError) as e:
                 log("bench: %s: FAILED: %s" % (n, e))
-                failed.append(n)
+                broken.append(n)
             log("bench: %s took %.0f s" % (n, time.time() - t))
     finally:
         cbbnet.cleanup_all()
-    log("bench: %d experiments in %.0f s, %d failed%s" %
-        (len(names), time.time() - t0, len(failed),
-         (": " + " ".join(failed)) if failed else ""))
-    return 1 if failed else 0
+    broken += FAILURES
+    log("bench: %d experiments in %.0f s, %d failures%s" %
+        (len(names), time.time() - t0, len(broken),
+         (": " + ", ".join(broken)) if broken else ""))
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

@@ -23,7 +23,12 @@ $(CBB_DIR)/cbb-tg: bench/trafficgen/cbb-tg.c bench/trafficgen/trafficgen.h $(CBB
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) -Ibench/trafficgen -I$(CBB_DIR) -o $@ $< $(LDFLAGS) -lbpf -lelf -lz -lpthread
 
-ALL += $(CBB_DIR)/cbb-tg
+$(CBB_DIR)/xdp_pass.bpf.o: bench/trafficgen/xdp_pass.bpf.c
+	$(MSG) CLANG $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CBB_BPFFLAGS) -c -o $@ $<
+
+ALL += $(CBB_DIR)/cbb-tg $(CBB_DIR)/xdp_pass.bpf.o
 
 # The experiments (bench/run.py) need the whole product built: cboxc, cbox,
 # the BPF stages, the e2e relay.
