@@ -10,6 +10,8 @@
 #include <limits.h>
 #include <sys/resource.h>
 
+#include <cjson/cJSON.h>
+
 #include "commands.h"
 #include "emit.h"
 #include "frontend.h"
@@ -36,8 +38,21 @@ int cbox_cli_print_diags(const struct cbox_diags *d, bool json)
 		diag_print(d, stderr);
 		return 1;
 	}
-	for (int i = 0; i < d->n_lines; i++)
-		cbox_cli_json_error(d->lines[i]);
+	/* the front end's shape: "error" sums up, "errors" lists them all */
+	cJSON *o = cJSON_CreateObject(), *a;
+	char *t;
+
+	cJSON_AddStringToObject(o, "error",
+				d->n_lines ? d->lines[0] : "bad spec");
+	a = cJSON_AddArrayToObject(o, "errors");
+	for (int i = 0; a && i < d->n_lines; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(d->lines[i]));
+	cJSON_AddNumberToObject(o, "n_errors", d->n_errors);
+	t = cJSON_PrintUnformatted(o);
+	if (t)
+		printf("%s\n", t);
+	cJSON_free(t);
+	cJSON_Delete(o);
 	return 1;
 }
 
