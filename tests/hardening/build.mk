@@ -39,3 +39,19 @@ test-valgrind-golden: $(BUILD)/cboxc $(BPF_OBJS)
 	@tests/hardening/valgrind-golden.sh $(BUILD)/cboxc $(BUILD)/bpf
 
 TEST_SUITES += test-valgrind-golden
+
+# Loader robustness with real traffic in cbh-* namespaces (root).
+$(HARD_DIR)/udpflow: tests/hardening/udpflow.c
+	$(MSG) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+LOADER_PPS  ?= 2000
+LOADER_SECS ?= 6
+.PHONY: test-hardening-loader bench-upgrade
+test-hardening-loader: $(HARD_DIR)/udpflow $(BUILD)/cboxc $(BUILD)/cbox $(BPF_OBJS)
+	@BUILD=$(BUILD) tests/hardening/loader.sh -r $(LOADER_PPS) -t $(LOADER_SECS)
+
+# The full figure: upgrades under 100k pps (not part of make test).
+bench-upgrade: $(HARD_DIR)/udpflow $(BUILD)/cboxc $(BUILD)/cbox $(BPF_OBJS)
+	@BUILD=$(BUILD) tests/hardening/loader.sh -r 100000 -t 9 upgrade

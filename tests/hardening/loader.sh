@@ -1,0 +1,330 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Loader robustness under real traffic, on a topology of our own (every
+# namespace "cbh-*", removed on exit):
+#
+#   cbh-ul   bridge br0, one port per namespace below (MTU 1538)
+#   cbh-cl   client 10.88.0.1, classifier at eth0 egress (UDP 7000-7999)
+#   cbh-sv   server 10.88.0.2, a counting UDP sink
+#   cbh-sf1  SF of chain 10 (tc-redirect sample SF), cbh-sf2 for chain 20
+#
+# usage: loader.sh [-r PPS] [-t SECONDS] TEST...    (default: all tests)
+# tests: upgrade detach kill9 bpffs ifdel
+#   upgrade  re-apply a changed bundle, and the old one again, while traffic
+#            runs: zero loss at the sink, zero plain frames leaving the client
+#   detach   detach while traffic runs: exits 0, leaves nothing behind,
+#            traffic goes on plain; loss during the switch is reported
+#   kill9    kill -9 cbox apply at several points; the next apply converges
+#            (chain works, zero loss), and so does a detach
+#   bpffs    no bpffs mounted (private mount namespace): apply mounts one and
+#            works, detach cleans; the machine's bpffs is untouched
+#   ifdel    the SF's interface vanishes while attached: status and detach
+#            still work, and a re-apply after it is back converges
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+CBOXC=$(readlink -f "$BUILD/cboxc")
+CBOX=$(readlink -f "$BUILD/cbox")
+UDPFLOW=$(readlink -f "$BUILD/tests/hardening/udpflow")
+TEMPLATES=$(readlink -f "$BUILD/bpf")
+RATE=2000
+SECS=6
+while getopts r:t: o; do
+	case $o in
+	r) RATE=$OPTARG ;;
+	t) SECS=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+TESTS=${*:-upgrade detach kill9 bpffs ifdel}
+
+HOST=cbhhost
+UL=cbh-ul
+NSS="cbh-cl cbh-sv cbh-sf1 cbh-sf2"
+CL_MAC=02:c1:88:00:00:01
+SV_MAC=02:c5:88:00:00:02
+WORK=$(mktemp -d /tmp/cbh-loader.XXXXXX)
+failures=0
+bgpids=""
+
+for b in "$CBOXC" "$CBOX" "$UDPFLOW"; do
+	[ -x "$b" ] || { echo "loader: $b is missing (build it first)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "loader: must run as root" >&2; exit 1; }
+
+cleanup() {
+	for p in $bgpids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	"$CBOX" detach --all --host "$HOST" >/dev/null 2>&1
+	for ns in $UL $NSS; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "FAIL $cur: $*"
+	failures=$((failures + 1))
+}
+
+# -------------------------------------------------------------- topology
+
+port_up() {	# NS MTU [MAC]
+	local ns=$1 mtu=$2 mac=${3:-} p=p-${1#cbh-}
+
+	ip -n $UL link add "$p" type veth peer name eth0 netns "$ns" || return 1
+	ip -n $UL link set "$p" mtu 1538 master br0 up
+	[ -n "$mac" ] && ip -n "$ns" link set eth0 address "$mac"
+	ip -n "$ns" link set eth0 mtu "$mtu" up
+}
+
+topo_up() {
+	ip netns add $UL || return 1
+	ip -n $UL link add br0 type bridge
+	ip -n $UL link set br0 up
+	for ns in $NSS; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up
+	done
+	port_up cbh-cl 1500 $CL_MAC && port_up cbh-sv 1500 $SV_MAC &&
+		port_up cbh-sf1 1538 && port_up cbh-sf2 1538 || return 1
+	ip -n cbh-cl addr add 10.88.0.1/24 dev eth0
+	ip -n cbh-sv addr add 10.88.0.2/24 dev eth0
+	# static neighbours: no ARP broadcast needed for the test traffic
+	ip -n cbh-cl neigh replace 10.88.0.2 lladdr $SV_MAC dev eth0
+	ip -n cbh-sv neigh replace 10.88.0.1 lladdr $CL_MAC dev eth0
+}
+
+# v1: chain 10 = [sf1] for UDP 7000-7999. v2 changes sf1's program (delay
+# SF), adds sf2 and chain 20 (UDP 8000-8999): new classifier rules, new box.
+write_specs() {
+	cat >"$WORK/v1.json" <<EOF
+{
+  "functions": [
+    {"tag": "sf1", "type": "tc-redirect", "host": "$HOST", "netns": "cbh-sf1",
+     "iface": "eth0", "mac": "02:cb:88:00:00:01"}
+  ],
+  "classifiers": [
+    {"tag": "cls1", "host": "$HOST", "netns": "cbh-cl", "iface": "eth0",
+     "direction": "egress", "mac": "$CL_MAC"}
+  ],
+  "chains": [
+    {"id": 10, "nodes": ["sf1"],
+     "match": [{"classifier": "cls1", "proto": "udp", "dport": "7000-7999"}]}
+  ]
+}
+EOF
+	cat >"$WORK/v2.json" <<EOF
+{
+  "functions": [
+    {"tag": "sf1", "type": "tc-redirect-delay", "host": "$HOST", "netns": "cbh-sf1",
+     "iface": "eth0", "mac": "02:cb:88:00:00:01"},
+    {"tag": "sf2", "type": "tc-redirect", "host": "$HOST", "netns": "cbh-sf2",
+     "iface": "eth0", "mac": "02:cb:88:00:00:02"}
+  ],
+  "classifiers": [
+    {"tag": "cls1", "host": "$HOST", "netns": "cbh-cl", "iface": "eth0",
+     "direction": "egress", "mac": "$CL_MAC"}
+  ],
+  "chains": [
+    {"id": 10, "nodes": ["sf1"],
+     "match": [{"classifier": "cls1", "proto": "udp", "dport": "7000-7999"}]},
+    {"id": 20, "nodes": ["sf2"],
+     "match": [{"classifier": "cls1", "proto": "udp", "dport": "8000-8999"}]}
+  ]
+}
+EOF
+	"$CBOXC" compile "$WORK/v1.json" -o "$WORK/v1" --templates "$TEMPLATES" &&
+		"$CBOXC" compile "$WORK/v2.json" -o "$WORK/v2" --templates "$TEMPLATES"
+}
+
+apply() {	# VERSION [extra args]; output in $WORK/apply.out
+	local v=$1
+	shift
+	"$CBOX" apply --host $HOST --fix-mtu "$@" "$WORK/$v/$HOST" >"$WORK/apply.out" 2>&1
+}
+
+detach() {
+	"$CBOX" detach --host $HOST "$WORK/v1/$HOST" >"$WORK/detach.out" 2>&1
+}
+
+# Nothing of ours left: no pins, no XDP, no tc filters on the namespaces'
+# interfaces.
+assert_clean() {
+	local ns left=""
+
+	[ -e /sys/fs/bpf/cbox/$HOST ] && left="$left pins(/sys/fs/bpf/cbox/$HOST)"
+	for ns in $NSS; do
+		ip -n "$ns" link show eth0 2>/dev/null | grep -q ' xdp' &&
+			left="$left xdp($ns)"
+		for dir in ingress egress; do
+			[ -n "$(tc -n "$ns" filter show dev eth0 $dir 2>/dev/null)" ] &&
+				left="$left tc-$dir($ns)"
+		done
+	done
+	[ -z "$left" ] || fail "left behind:$left"
+}
+
+# ---------------------------------------------------------------- traffic
+
+# Starts the sink and a capture of plain (non-NSH) chain traffic leaving
+# the client; then sends; fills $sent, $uniq, $leaks.
+traffic_start() {	# PPS SECONDS
+	rm -f "$WORK/ready" "$WORK/sink.out" "$WORK/send.out" "$WORK/leak.pcap"
+	ip netns exec cbh-sv "$UDPFLOW" recv 7000 1500 "$WORK/ready" \
+		>"$WORK/sink.out" 2>&1 &
+	sinkpid=$!
+	ip netns exec $UL tcpdump -i p-cl -nn -U -w "$WORK/leak.pcap" \
+		'udp dst port 7000' >/dev/null 2>&1 &
+	dumppid=$!
+	bgpids="$bgpids $sinkpid $dumppid"
+	for _ in $(seq 50); do [ -e "$WORK/ready" ] && break; sleep 0.1; done
+	sleep 1	# tcpdump needs a moment to attach
+	ip netns exec cbh-cl "$UDPFLOW" send 10.88.0.2 7000 "$1" "$2" 8 \
+		>"$WORK/send.out" 2>&1 &
+	sendpid=$!
+	bgpids="$bgpids $sendpid"
+}
+
+traffic_wait() {
+	wait $sendpid
+	wait $sinkpid
+	sleep 0.5
+	kill $dumppid 2>/dev/null
+	wait $dumppid 2>/dev/null
+	sent=$(awk '/^sent/ {print $2}' "$WORK/send.out")
+	uniq=$(awk '/^received/ {print $4}' "$WORK/sink.out")
+	maxs=$(awk '/^received/ {print $8}' "$WORK/sink.out")
+	leaks=$(tcpdump -nn -r "$WORK/leak.pcap" 2>/dev/null | wc -l)
+	: "${sent:=0}" "${uniq:=0}" "${maxs:=0}"
+}
+
+quick_traffic() {	# a short burst: fills sent/uniq/leaks
+	traffic_start 500 1
+	traffic_wait
+}
+
+# ------------------------------------------------------------------ tests
+
+t_upgrade() {
+	local third=$((SECS / 3)) rc1 rc2
+
+	apply v1 || { fail "apply v1: $(cat "$WORK/apply.out")"; return; }
+	traffic_start "$RATE" "$SECS"
+	sleep "$third"
+	apply v2
+	rc1=$?
+	cp "$WORK/apply.out" "$WORK/apply-v2.out"
+	sleep "$third"
+	apply v1
+	rc2=$?
+	traffic_wait
+	[ $rc1 = 0 ] || fail "apply v2 under load exited $rc1: $(cat "$WORK/apply-v2.out")"
+	[ $rc2 = 0 ] || fail "re-apply v1 under load exited $rc2: $(cat "$WORK/apply.out")"
+	echo "upgrade: $RATE pps for ${SECS}s, v1 -> v2 -> v1: sent $sent, received $uniq, lost $((sent - uniq)), plain frames leaving the client $leaks"
+	[ "$sent" -gt 0 ] && [ "$uniq" = "$sent" ] || fail "lost $((sent - uniq)) of $sent packets across the upgrade"
+	[ "$leaks" = 0 ] || fail "$leaks chain packets left the client unencapsulated"
+	detach || fail "detach: $(cat "$WORK/detach.out")"
+	assert_clean
+}
+
+t_detach() {
+	local rc
+
+	apply v1 || { fail "apply v1: $(cat "$WORK/apply.out")"; return; }
+	traffic_start "$RATE" "$SECS"
+	sleep $((SECS / 2))
+	detach
+	rc=$?
+	traffic_wait
+	[ $rc = 0 ] || fail "detach under load exited $rc: $(cat "$WORK/detach.out")"
+	echo "detach: under $RATE pps: sent $sent, received $uniq (lost $((sent - uniq)) while the stages went away), last seq received $maxs"
+	[ "$maxs" = $((sent - 1)) ] || fail "traffic did not go on after detach (last seq $maxs of $sent)"
+	assert_clean
+}
+
+t_kill9() {
+	local d rc
+
+	for d in 0.01 0.03 0.06 0.1 0.2 0.4; do
+		"$CBOX" apply --host $HOST --fix-mtu "$WORK/v2/$HOST" >/dev/null 2>&1 &
+		local pid=$!
+		sleep $d
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		# half the time the next step is an apply, else a detach
+		if [ "${d#0.0}" != "$d" ]; then
+			apply v1
+			rc=$?
+			[ $rc = 0 ] || { fail "apply after kill -9 at ${d}s exited $rc: $(cat "$WORK/apply.out")"; continue; }
+			quick_traffic
+			[ "$sent" -gt 0 ] && [ "$uniq" = "$sent" ] && [ "$leaks" = 0 ] ||
+				fail "after kill -9 at ${d}s + apply: sent $sent received $uniq leaks $leaks"
+			detach || fail "detach after kill -9 at ${d}s: $(cat "$WORK/detach.out")"
+		else
+			"$CBOX" detach --all --host $HOST >"$WORK/detach.out" 2>&1 ||
+				fail "detach --all after kill -9 at ${d}s: $(cat "$WORK/detach.out")"
+		fi
+		assert_clean
+		echo "kill9: apply killed at ${d}s, then $([ "${d#0.0}" != "$d" ] && echo "apply converged (chain delivers $uniq/$sent)" || echo "detach --all converged")"
+	done
+}
+
+t_bpffs() {
+	local out
+
+	# the machine's bpffs is not touched: everything below happens in a
+	# private mount namespace, torn down when the shell exits
+	out=$(unshare -m --propagation private sh -c '
+		while mountpoint -q /sys/fs/bpf; do umount -l /sys/fs/bpf || exit 9; done
+		"$0" apply --host '$HOST' --fix-mtu "$1/v1/'$HOST'" >"$1/apply.out" 2>&1; a=$?
+		mountpoint -q /sys/fs/bpf; m=$?
+		ls /sys/fs/bpf/cbox/'$HOST' >/dev/null 2>&1; p=$?
+		"$0" detach --host '$HOST' "$1/v1/'$HOST'" >"$1/detach.out" 2>&1; d=$?
+		echo "$a $m $p $d"' "$CBOX" "$WORK")
+	set -- $out
+	[ "${1:-x}" = 0 ] || fail "apply without bpffs exited ${1:-?}: $(cat "$WORK/apply.out")"
+	[ "${2:-x}" = 0 ] || fail "apply did not mount bpffs"
+	[ "${3:-x}" = 0 ] || fail "no pins under the bpffs apply mounted"
+	[ "${4:-x}" = 0 ] || fail "detach exited ${4:-?}: $(cat "$WORK/detach.out")"
+	assert_clean
+	echo "bpffs: with no bpffs mounted, apply mounted one (rc $1, mounted $([ "$2" = 0 ] && echo yes || echo no)), pinned, detach rc $4; machine's bpffs untouched"
+}
+
+t_ifdel() {
+	local rc
+
+	apply v1 || { fail "apply v1: $(cat "$WORK/apply.out")"; return; }
+	ip -n cbh-sf1 link del eth0
+	"$CBOX" status --host $HOST >"$WORK/status.out" 2>&1
+	rc=$?
+	[ $rc -le 3 ] || fail "status crashed (exit $rc): $(cat "$WORK/status.out")"
+	echo "ifdel: status with the SF's interface gone exits $rc"
+	detach
+	rc=$?
+	[ $rc = 0 ] || fail "detach with the interface gone exited $rc: $(cat "$WORK/detach.out")"
+	[ -e /sys/fs/bpf/cbox/$HOST ] && fail "detach left pins behind"
+	echo "ifdel: detach with the SF's interface gone exits $rc"
+	port_up cbh-sf1 1538
+	apply v1
+	rc=$?
+	[ $rc = 0 ] || { fail "re-apply after the interface came back exited $rc: $(cat "$WORK/apply.out")"; return; }
+	quick_traffic
+	[ "$sent" -gt 0 ] && [ "$uniq" = "$sent" ] && [ "$leaks" = 0 ] ||
+		fail "after the interface came back: sent $sent received $uniq leaks $leaks"
+	echo "ifdel: interface back, re-apply converged, chain delivers $uniq/$sent"
+	detach || fail "final detach: $(cat "$WORK/detach.out")"
+	assert_clean
+}
+
+cur=setup
+topo_up || { fail "topology"; exit 1; }
+write_specs || { fail "cboxc compile of the test specs"; exit 1; }
+for cur in $TESTS; do
+	echo "--- $cur"
+	"t_$cur"
+	"$CBOX" detach --all --host "$HOST" >/dev/null 2>&1
+done
+echo "loader: $failures failure(s)"
+[ "$failures" = 0 ]
