@@ -89,6 +89,17 @@ int hh_set_const(struct hh_stage *st, const char *var, const void *val,
 	return -ENOENT;
 }
 
+/* For constants that only some variants of a template have. */
+int hh_set_const_opt(struct hh_stage *st, const char *var, const void *val,
+		     size_t len)
+{
+	struct btf *btf = bpf_object__btf(st->obj);
+
+	if (!btf || btf__find_by_name_kind(btf, var, BTF_KIND_VAR) < 0)
+		return 0;
+	return hh_set_const(st, var, val, len);
+}
+
 int hh_set_max_entries(struct hh_stage *st, const char *map, uint32_t n)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(st->obj, map);

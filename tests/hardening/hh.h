@@ -53,6 +53,9 @@ int hh_open(struct hh_stage *st, const char *objdir, const char *file,
 /* Writes a const volatile global of .rodata (before load). */
 int hh_set_const(struct hh_stage *st, const char *var, const void *val,
 		 size_t len);
+/* Same, but a constant the object does not have is skipped. */
+int hh_set_const_opt(struct hh_stage *st, const char *var, const void *val,
+		     size_t len);
 int hh_set_max_entries(struct hh_stage *st, const char *map, uint32_t n);
 /* Makes the object use an existing map (before load). */
 int hh_reuse_map(struct hh_stage *st, const char *map, int fd);

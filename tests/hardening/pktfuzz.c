@@ -364,8 +364,34 @@ struct eg_entry {
 
 struct eg_cfg {
 	struct hh_stage st;
+	struct hh_stage sff;	/* enc.bpf.o variant: fwd.bpf.o runs next */
+	bool pipe;
 	struct eg_entry e[EG_FLOWS];
 };
+
+/* One frame through the egress hook: the merged stage, or the thesis-style
+ * pair of tc filters (Enc returns TC_ACT_UNSPEC, then Fwd runs). */
+static int eg_run(const struct eg_cfg *c, const uint8_t *in, uint32_t len,
+		  int *verdict, uint8_t *out, uint32_t *out_len)
+{
+	static uint8_t mid[HH_FRAME_MAX];
+	uint32_t mid_len;
+	int err;
+
+	if (!c->pipe)
+		return hh_run(&c->st, in, len, verdict, out, out_len);
+	err = hh_run(&c->st, in, len, verdict, mid, &mid_len);
+	if (err)
+		return err;
+	if (*verdict != TC_ACT_UNSPEC) {
+		memcpy(out, mid, mid_len);
+		*out_len = mid_len;
+		return 0;
+	}
+	err = hh_run(&c->sff, mid, mid_len, verdict, out, out_len);
+	/* the kernel refusing Fwd's input is Enc's output being cut short */
+	return err ? -EPROTO : 0;
+}
 
 static void seeded_flow(struct hh_rng *r, struct pg_flow *f, int i)
 {
@@ -407,18 +433,28 @@ static int put_fwd(int fd, uint32_t spi, uint8_t si, const uint8_t *mac,
 	return bpf_map_update_elem(fd, &k, &v, BPF_ANY);
 }
 
-static int eg_setup(struct eg_cfg *c, const char *objdir, struct hh_rng *r)
+static int eg_setup(struct eg_cfg *c, const char *objdir, struct hh_rng *r,
+		    bool pipe)
 {
 	uint32_t id = 1, enc = 1;
 	int i;
 
-	if (hh_open(&c->st, objdir, "egress.bpf.o", "egress") ||
+	c->pipe = pipe;
+	if (hh_open(&c->st, objdir, pipe ? "enc.bpf.o" : "egress.bpf.o",
+		    pipe ? "enc+sff" : "egress") ||
 	    hh_set_const(&c->st, "cbox_box_id", &id, 4) ||
-	    hh_set_const(&c->st, "cbox_enc_enabled", &enc, 4) ||
+	    hh_set_const_opt(&c->st, "cbox_enc_enabled", &enc, 4) ||
 	    hh_set_const(&c->st, "cbox_mac", box_mac, 6) ||
 	    hh_set_const(&c->st, "cbox_egress_mac", egr_mac, 6) ||
 	    hh_set_max_entries(&c->st, "cbox_proxy", 65536) ||
-	    hh_load(&c->st, "cbox_egress"))
+	    hh_load(&c->st, pipe ? "cbox_enc" : "cbox_egress"))
+		return -1;
+	if (pipe && (hh_open(&c->sff, objdir, "fwd.bpf.o", "sff") ||
+		     hh_set_const_opt(&c->sff, "cbox_box_id", &id, 4) ||
+		     hh_set_const_opt(&c->sff, "cbox_mac", box_mac, 6) ||
+		     hh_set_const_opt(&c->sff, "cbox_egress_mac", egr_mac, 6) ||
+		     hh_reuse_map(&c->sff, "cbox_fwd", c->st.fwd_fd) ||
+		     hh_load(&c->sff, "cbox_sff")))
 		return -1;
 	for (i = 0; i < EG_FLOWS; i++) {
 		struct eg_entry *e = &c->e[i];
@@ -537,9 +573,9 @@ static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
 	}
 
 	t->frames++;
-	err = hh_run(&c->st, in, len, &verdict, out, &out_len);
+	err = eg_run(c, in, len, &verdict, out, &out_len);
 	if (err) {
-		if (!tc_refusable(in, len))
+		if (err == -EPROTO || !tc_refusable(in, len))
 			violation(t, "test run failed on a full frame", in, len,
 				  err, out, 0);
 		t->kernel_refused++;
@@ -709,17 +745,21 @@ struct fo_cfg {
 	struct fo_key k[FO_KEYS];
 };
 
-static int fo_setup(struct fo_cfg *c, const char *objdir, struct hh_rng *r)
+/* sff: the separate Fwd object (fwd.bpf.o, program cbox_sff) instead of
+ * the merged egress object with cbox_enc_enabled = 0. */
+static int fo_setup(struct fo_cfg *c, const char *objdir, struct hh_rng *r,
+		    bool sff)
 {
 	uint32_t id = 2, enc = 0;
 	int i;
 
-	if (hh_open(&c->st, objdir, "egress.bpf.o", "fwd-only") ||
-	    hh_set_const(&c->st, "cbox_box_id", &id, 4) ||
-	    hh_set_const(&c->st, "cbox_enc_enabled", &enc, 4) ||
-	    hh_set_const(&c->st, "cbox_mac", box_mac, 6) ||
+	if (hh_open(&c->st, objdir, sff ? "fwd.bpf.o" : "egress.bpf.o",
+		    sff ? "sff" : "fwd-only") ||
+	    hh_set_const_opt(&c->st, "cbox_box_id", &id, 4) ||
+	    hh_set_const_opt(&c->st, "cbox_enc_enabled", &enc, 4) ||
+	    hh_set_const_opt(&c->st, "cbox_mac", box_mac, 6) ||
 	    hh_set_const(&c->st, "cbox_egress_mac", egr_mac, 6) ||
-	    hh_load(&c->st, "cbox_egress"))
+	    hh_load(&c->st, sff ? "cbox_sff" : "cbox_egress"))
 		return -1;
 	for (i = 0; i < FO_KEYS; i++) {
 		struct fo_key *k = &c->k[i];
@@ -1093,9 +1133,10 @@ static void cls_one(struct hh_stage *st, struct hh_rng *r, struct tally *t)
 
 /* ----------------------------------------------------------------- main */
 
-static void report(struct tally *t, const struct hh_stage *st, double secs)
+static void report(struct tally *t, const struct hh_stage *st,
+		   const struct hh_stage *st2, double secs)
 {
-	uint64_t counted = hh_drops(st);
+	uint64_t counted = hh_drops(st) + (st2 && st2->obj ? hh_drops(st2) : 0);
 
 	printf("  %-10s frames=%llu clean=%llu changed=%llu identical=%llu "
 	       "dropped=%llu refused=%llu violations=%llu  %.2fs (%.0f ns/frame)\n",
@@ -1106,8 +1147,11 @@ static void report(struct tally *t, const struct hh_stage *st, double secs)
 	       (unsigned long long)t->kernel_refused,
 	       (unsigned long long)t->violations, secs,
 	       t->frames ? secs * 1e9 / t->frames : 0);
-	if (verbose)
+	if (verbose) {
 		hh_print_counters(st);
+		if (st2 && st2->obj)
+			hh_print_counters(st2);
+	}
 	/* every drop must show up in some drop counter */
 	if (counted != t->dropped) {
 		fprintf(stderr,
@@ -1115,6 +1159,8 @@ static void report(struct tally *t, const struct hh_stage *st, double secs)
 			t->stage, (unsigned long long)t->dropped,
 			(unsigned long long)counted);
 		hh_print_counters(st);
+		if (st2 && st2->obj)
+			hh_print_counters(st2);
 		t->violations++;
 	}
 }
@@ -1129,14 +1175,16 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t count = 200000, seed = 0xcb0c5eedULL, i, total = 0;
+	uint64_t count = 200000, seed = 0xcb0c5eedULL, i, total = 0, frames = 0;
 	const char *only = NULL;	/* -o: one stage, for development */
 	struct tally td = { .stage = "dec" }, tdp = { .stage = "dec(prev)" },
-		     te = { .stage = "egress" }, tf = { .stage = "fwd-only" },
+		     te = { .stage = "egress" }, tp = { .stage = "enc+sff" },
+		     tf = { .stage = "fwd-only" }, ts = { .stage = "sff" },
 		     tc = { .stage = "classifier" };
+	struct tally *all[] = { &td, &tdp, &te, &tp, &tf, &ts, &tc };
 	static struct dec_cfg dec, decp;
-	static struct eg_cfg eg;
-	static struct fo_cfg fo;
+	static struct eg_cfg eg, egp;
+	static struct fo_cfg fo, fs;
 	static struct hh_stage cls;
 	struct hh_rng r;
 	const char *objdir;
@@ -1150,13 +1198,13 @@ int main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'o': only = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s OBJDIR [-n FRAMES] [-s SEED] [-v]\n",
+			fprintf(stderr, "usage: %s OBJDIR [-n FRAMES] [-s SEED] [-v] [-o STAGE]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s OBJDIR [-n FRAMES] [-s SEED] [-v]\n",
+		fprintf(stderr, "usage: %s OBJDIR [-n FRAMES] [-s SEED] [-v] [-o STAGE]\n",
 			argv[0]);
 		return 2;
 	}
@@ -1165,8 +1213,10 @@ int main(int argc, char **argv)
 #define WANT(s) (!only || !strcmp(only, s))
 	if ((WANT("dec") && (dec_setup(&dec, objdir, false) ||
 			     dec_setup(&decp, objdir, true))) ||
-	    (WANT("egress") && eg_setup(&eg, objdir, &r)) ||
-	    (WANT("fwd") && fo_setup(&fo, objdir, &r)) ||
+	    (WANT("egress") && eg_setup(&eg, objdir, &r, false)) ||
+	    (WANT("enc") && eg_setup(&egp, objdir, &r, true)) ||
+	    (WANT("fwd") && fo_setup(&fo, objdir, &r, false)) ||
+	    (WANT("sff") && fo_setup(&fs, objdir, &r, true)) ||
 	    (WANT("cls") && cls_setup(&cls, objdir))) {
 		fprintf(stderr, "pktfuzz: setting up the stages failed\n");
 		return 1;
@@ -1178,8 +1228,8 @@ int main(int argc, char **argv)
 		t0 = now();
 		for (i = 0; i < count; i++)
 			dec_one(i & 1 ? &decp : &dec, &r, i & 1 ? &tdp : &td);
-		report(&td, &dec.st, (now() - t0) / 2);
-		report(&tdp, &decp.st, (now() - t0) / 2);
+		report(&td, &dec.st, NULL, (now() - t0) / 2);
+		report(&tdp, &decp.st, NULL, (now() - t0) / 2);
 	}
 	if (WANT("egress")) {
 		t0 = now();
@@ -1188,33 +1238,54 @@ int main(int argc, char **argv)
 			if ((i & 4095) == 4095)
 				eg_sweep(&eg);
 		}
-		report(&te, &eg.st, now() - t0);
+		report(&te, &eg.st, NULL, now() - t0);
+	}
+	if (WANT("enc")) {
+		t0 = now();
+		for (i = 0; i < count; i++) {
+			eg_one(&egp, &r, &tp);
+			if ((i & 4095) == 4095)
+				eg_sweep(&egp);
+		}
+		report(&tp, &egp.st, &egp.sff, now() - t0);
 	}
 	if (WANT("fwd")) {
 		t0 = now();
 		for (i = 0; i < count; i++)
 			fo_one(&fo, &r, &tf);
-		report(&tf, &fo.st, now() - t0);
+		report(&tf, &fo.st, NULL, now() - t0);
+	}
+	if (WANT("sff")) {
+		t0 = now();
+		for (i = 0; i < count; i++)
+			fo_one(&fs, &r, &ts);
+		report(&ts, &fs.st, NULL, now() - t0);
 	}
 	if (WANT("cls")) {
 		t0 = now();
 		for (i = 0; i < count; i++)
 			cls_one(&cls, &r, &tc);
-		report(&tc, &cls, now() - t0);
+		report(&tc, &cls, NULL, now() - t0);
 	}
 
-	total = td.violations + tdp.violations + te.violations +
-		tf.violations + tc.violations;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		total += all[i]->violations;
+		frames += all[i]->frames;
+	}
 	printf("pktfuzz: %llu frames, %llu violations\n",
-	       (unsigned long long)(td.frames + tdp.frames + te.frames +
-				    tf.frames + tc.frames),
-	       (unsigned long long)total);
+	       (unsigned long long)frames, (unsigned long long)total);
 	if (dec.st.obj)
 		hh_close(&dec.st), hh_close(&decp.st);
 	if (eg.st.obj)
 		hh_close(&eg.st);
+	if (egp.st.obj)
+		hh_close(&egp.st);
+	if (egp.sff.obj)
+		hh_close(&egp.sff);
 	if (fo.st.obj)
 		hh_close(&fo.st);
+	if (fs.st.obj)
+		hh_close(&fs.st);
 	if (cls.obj)
 		hh_close(&cls);
 	return total ? 1 : 0;
