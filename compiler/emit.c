@@ -686,7 +686,8 @@ static int emit_manifest(struct emitter *em, const struct cbox_plan_host *h)
 		snprintf(obj, sizeof(obj), "%s/cls.seed", c->cls->tag);
 		cJSON_AddStringToObject(r, "seed", obj);
 	}
-	qsort(em->files, em->n_files, sizeof(*em->files), cmp_file);
+	if (em->n_files)
+		qsort(em->files, em->n_files, sizeof(*em->files), cmp_file);
 	files = add_obj(m, "files");
 	for (size_t i = 0; i < em->n_files; i++)
 		cJSON_AddStringToObject(files, em->files[i].path,

@@ -693,7 +693,10 @@ static void plan_stages(struct cbox_plan_box *b)
 	if (b->prev_off != CBOX_PREV_ON)
 		b->n_prev_hops = 0;
 	qsort(b->prev_hops, b->n_prev_hops, 6, cmp_mac);
-	qsort(b->rules, b->n_rules, sizeof(*b->rules), cmp_rule);
+	/* qsort wants a valid base even for 0 elements: a box in no chain
+	 * has rules == NULL */
+	if (b->n_rules)
+		qsort(b->rules, b->n_rules, sizeof(*b->rules), cmp_rule);
 }
 
 int cbox_plan_build(const struct cbox_spec *spec, struct cbox_diags *d,
