@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -131,6 +132,7 @@ struct actx {
 	int n_owned;
 	cJSON *report;
 	long fault_after;
+	long kill_at;
 	long steps;
 };
 
@@ -159,11 +161,17 @@ static int ifindex_in(const char *netns, const char *ifname)
 	return err;
 }
 
-/* Each mutating step counts; CBOX_FAULT_AFTER=N fails step N (tests). */
+/*
+ * Each mutating step counts. For the tests: CBOX_FAULT_AFTER=N fails step N
+ * (exercises rollback), CBOX_KILL_AT=N dies by SIGKILL there (exercises
+ * convergence from a half-done apply).
+ */
 static int step(struct actx *c, const char *what)
 {
 	c->steps++;
 	pr_debug("step %ld: %s", c->steps, what);
+	if (c->kill_at && c->steps >= c->kill_at)
+		kill(getpid(), SIGKILL);
 	if (c->fault_after && c->steps >= c->fault_after)
 		return cbox_err(CBOX_EXIT_SYS, "injected fault at step %ld (%s)",
 				c->steps, what);
@@ -511,7 +519,7 @@ static int item_destroy(cJSON *it, const uint32_t *ids, int n)
 	} else if (!strcmp(kind, "dir")) {
 		if (path && rmdir(path) && errno != ENOENT) {
 			if (errno == ENOTEMPTY || errno == EEXIST)
-				pr_warn("%s: not empty (something else pinned there), kept",
+				pr_info("%s: not empty (other hosts' pins), kept",
 					path);
 			else
 				err = -errno;
@@ -1208,7 +1216,12 @@ static int load_prog(struct actx *c, const char *owner, bool is_cls,
 		snprintf(me->path, sizeof(me->path), "%s", mpath);
 		me->fd = -1;
 		pfd = bpf_obj_get(mpath);
-		if (pfd >= 0) {
+		if (pfd >= 0 && strstr(name, "_cache")) {
+			/* a flow cache refers to the old rules by index: the
+			 * new program starts with an empty one */
+			close(pfd);
+			me->replace = true;
+		} else if (pfd >= 0) {
 			if (map_info(pfd, me) || !map_matches(me, map)) {
 				pr_warn("map %s: pinned map has another layout or size (type %u key %u value %u max %u, want %u/%u/%u/%u): recreating it",
 					mpath, me->type, me->ksz, me->vsz, me->max,
@@ -1258,7 +1271,7 @@ static int load_prog(struct actx *c, const char *owner, bool is_cls,
 	l->netns = netns;
 	l->is_cls = is_cls;
 	snprintf(l->pin, sizeof(l->pin), "%s/%s/prog_%s", hdir, owner, stage);
-	snprintf(l->pin_new, sizeof(l->pin_new), "%s/%s/prog_%s.new", hdir, owner,
+	snprintf(l->pin_new, sizeof(l->pin_new), "%s/%s/prog_%s_new", hdir, owner,
 		 stage);
 	/* pinned before attaching, so that a kill -9 leaves it findable */
 	unlink(l->pin_new);
@@ -1557,12 +1570,9 @@ static int load_sf_cfg(struct actx *c, const struct mf_box *b,
 	host_dir(c->host, hdir, sizeof(hdir));
 	snprintf(mpath, sizeof(mpath), "%s/%s/cbox_sf_cfg", hdir, b->tag);
 	me = find_mapent(c, mpath);
-	if (!me)
+	/* without redirect_to the SF sends frames back out where they came */
+	if (!me || !p->redirect_to)
 		return 0;
-	if (!p->redirect_to)
-		return cbox_err(CBOX_EXIT_BUNDLE,
-				"manifest: box %s: program %s has a config map but no redirect_to",
-				b->tag, p->stage);
 	idx = ifindex_in(b->netns, p->redirect_to);
 	if (idx <= 0)
 		return cbox_err(CBOX_EXIT_SYS, "box %s: redirect_to %s/%s not found",
@@ -2160,6 +2170,7 @@ int cmd_apply(const char *dir, const char *host_opt, bool fix_mtu)
 	c.fix_mtu = fix_mtu;
 	c.report = report;
 	c.fault_after = fa ? atol(fa) : 0;
+	c.kill_at = getenv("CBOX_KILL_AT") ? atol(getenv("CBOX_KILL_AT")) : 0;
 	if (geteuid() != 0) {
 		rc = cbox_err(CBOX_EXIT_SYS, "apply needs root (CAP_BPF, CAP_NET_ADMIN)");
 		goto out_m;

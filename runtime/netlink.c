@@ -146,7 +146,8 @@ static int nl_talk(int fd, struct nlmsghdr *req, nl_cb cb, void *arg)
 {
 	static uint32_t seq = 1000;
 	char buf[32768];
-	bool dump = req->nlmsg_flags & NLM_F_DUMP;
+	/* NLM_F_EXCL shares a bit with NLM_F_DUMP: test both bits */
+	bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	int err = 0;
 
 	req->nlmsg_seq = ++seq;

@@ -269,6 +269,7 @@ static cJSON *box_stats(const char *path, const char *box)
 	vals = calloc(ncpu, sizeof(uint64_t));
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "box", box);
+	cJSON_AddStringToObject(b, "tag", box);
 	stages = cJSON_AddObjectToObject(b, "stages");
 	for (int s = 0; s < CBOX_STAGE_MAX; s++) {
 		cJSON *so = cJSON_CreateObject(), *drops = cJSON_CreateObject();
@@ -282,10 +283,16 @@ static cJSON *box_stats(const char *path, const char *box)
 				for (int cpu = 0; cpu < ncpu; cpu++)
 					sum += vals[cpu];
 			total += sum;
-			if (k <= CBOX_C_PASS)
+			if (k <= CBOX_C_PASS) {
 				cJSON_AddNumberToObject(so, counter_names[k], sum);
-			else
+			} else {
+				char flat[32];
+
+				/* both shapes: drops.ttl and drop_ttl */
+				snprintf(flat, sizeof(flat), "drop_%s", counter_names[k]);
+				cJSON_AddNumberToObject(so, flat, sum);
 				cJSON_AddNumberToObject(drops, counter_names[k], sum);
+			}
 		}
 		cJSON_AddItemToObject(so, "drops", drops);
 		cJSON_AddBoolToObject(so, "active", total > 0);
