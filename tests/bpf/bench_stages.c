@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * bench_stages: nanoseconds per packet for each BPF stage, measured with
- * BPF_PROG_TEST_RUN on the real objects, at 1, 1k and 64k flows, printed
- * beside the thesis (Table 6.3), plus the translated instruction counts
- * beside Table 6.1.
+ * bench_stages: nanoseconds per packet for each BPF stage at 1, 1k and 64k
+ * flows, beside the thesis (Table 6.3) and the targets, plus translated
+ * instruction counts beside Table 6.1.
  *
- * TC stages and Dec at many flows: one test run per packet (each run gets
- * a fresh copy of the frame, which the stages rewrite), the kernel's own
- * per-run duration summed, minus the same for an empty program of the same
- * type. Dec at one flow is also measured with BPF_F_TEST_XDP_LIVE_FRAMES
- * (the frame is reset before every repeat), minus an empty XDP_PASS program
- * on the decapsulated frame, since the passed frame's trip to the stack is
- * not Dec's cost. The benchmark runs in a private network namespace
- * (unshare), so live frames never reach the host's stack.
+ * Method (see tests/bpf/README.md): one BPF_PROG_TEST_RUN call covers many
+ * packets, so its fixed cost and the timer's granularity vanish, and the
+ * same harness without the stage is subtracted.
+ *  - XDP (Dec): BPF_F_TEST_XDP_LIVE_FRAMES with a large repeat; the bench
+ *    build of Dec (tests/bpf/bench_dec.bpf.c) turns every verdict into
+ *    XDP_DROP; minus bench_xdp_empty (same flow writes, XDP_DROP) under the
+ *    same live-frames run.
+ *  - TC: no live frames; the bench program repeats the stage with bpf_loop
+ *    and puts the frame back after each run (tests/bpf/bench_harness.h);
+ *    minus the same loop that only puts the frame back. For stages that push
+ *    a header the undo includes a shrink, so two figures are given: "incl.
+ *    undo" (an upper bound) and "excl. push" (minus a loop that does the
+ *    same push and undo with no stage: a lower bound).
+ * Every run checks that each packet took the intended path (verdict and
+ * length, bench_bad == 0) and that the stage's OUT counter moved, so no
+ * figure comes from a wrong path. Median of BENCH_ROUNDS runs.
  *
- * usage: bench_stages [BPF_OBJ_DIR]
+ * usage: bench_stages [BPF_OBJ_DIR [BENCH_OBJ_DIR]]
  */
 #include <errno.h>
 #include <sched.h>
@@ -36,73 +43,190 @@ static const uint8_t MAC_B[6] = { 0x02, 0xcb, 0, 0, 0, 0x02 };
 static const uint8_t MAC_GW[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 
 #define NRULES 1024
-#define CALLS 100000
+#define ROUNDS 5
+#define MIN_PKTS 200000
+#define L4_ETH 34		/* UDP sport in eth + IPv4 */
+#define L4_NSH (38 + 34)	/* behind outer eth + NSH */
+#define TC_OK 0
 
 static const char *objdir = "build/bpf";
+static const char *benchdir = "build/tests/bpf";
+static int failed;
 
-static struct flowspec flow_n(uint32_t i)
+static int cmp_d(const void *a, const void *b)
 {
-	struct flowspec f = { .family = 4, .proto = 17, .sport = 1024 + (i & 0x3fff),
-			      .dport = 53 + (i >> 14), .vlan = -1,
-			      .a = i & 0xff, .b = (i >> 8) & 0xff,
-			      .payload = 64 };
-	return f;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/*
- * Median of the kernel-measured ns per run over `calls` runs, one packet
- * each: the median, not the mean, so that an interrupt or a preemption in a
- * few runs does not move the result.
- */
-static double per_call(int fd, struct pkt *frames, uint32_t nframes,
-		       uint32_t calls)
+static int prog_fd(struct obj *ob, const char *name)
 {
-	static struct pkt out;
-	static uint32_t d[CALLS];
+	struct bpf_program *p = bpf_object__find_program_by_name(ob->o, name);
 
-	if (calls > CALLS)
-		calls = CALLS;
-	for (uint32_t i = 0; i < calls; i++) {
-		struct pkt *in = &frames[i % nframes];
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b,
-			    .data_size_in = in->len, .data_out = out.b,
-			    .data_size_out = sizeof(out.b), .repeat = 1);
-
-		if (bpf_prog_test_run_opts(fd, &o))
-			return -1;
-		d[i] = o.duration;
-	}
-	qsort(d, calls, sizeof(d[0]), cmp_u32);
-	return d[calls / 2];
+	return p ? bpf_program__fd(p) : -1;
 }
 
-static double live_xdp(int fd, struct pkt *in, uint32_t repeat)
+/* The .bss of a bench object: counters the harness keeps. */
+static int bss(struct obj *ob, const char *var, uint64_t *get, int zero)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b,
-		    .data_size_in = in->len, .repeat = repeat,
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+	struct bpf_map *m;
+	size_t off = 0, sz = 0;
+	uint8_t buf[4096] = { 0 };
+	uint32_t k = 0;
 
-	if (bpf_prog_test_run_opts(fd, &o))
+	if (elf_sym(ob->path, var, &off, &sz) || sz > 8)
 		return -1;
+	bpf_object__for_each_map(m, ob->o) {
+		const char *n = bpf_map__name(m);
+		size_t l = strlen(n);
+
+		if (l > 4 && !strcmp(n + l - 4, ".bss")) {
+			int fd = bpf_map__fd(m);
+
+			if (bpf_map__value_size(m) > sizeof(buf) ||
+			    bpf_map_lookup_elem(fd, &k, buf))
+				return -1;
+			if (get) {
+				*get = 0;
+				memcpy(get, buf + off, sz);
+			}
+			if (zero) {
+				memset(buf + off, 0, sz);
+				return bpf_map_update_elem(fd, &k, buf, 0);
+			}
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static uint64_t stat_sum(struct obj *ob, uint32_t stage, uint32_t c)
+{
+	int fd = obj_map(ob, "cbox_stats"), n = libbpf_num_possible_cpus();
+	uint64_t v[512] = { 0 }, s = 0;
+	uint32_t k = stage * CBOX_C_MAX + c;
+
+	if (fd < 0 || n > 512 || bpf_map_lookup_elem(fd, &k, v))
+		return 0;
+	for (int i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+/* One test run: ns per packet, or -1. */
+static double run1(int fd, const struct pkt *in, uint32_t repeat, int live)
+{
+	static struct pkt out;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b,
+		    .data_size_in = in->len, .repeat = repeat);
+
+	if (live) {
+		o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+	} else {
+		o.data_out = out.b;
+		o.data_size_out = sizeof(out.b);
+	}
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		fprintf(stderr, "test run: %s\n", strerror(errno));
+		return -1;
+	}
 	return o.duration;
 }
 
-static int empty_prog(enum bpf_prog_type type, int ret)
+/*
+ * Median over ROUNDS of (stage - baseline) ns per packet, each round a
+ * stage run and a baseline run back to back. XDP: per repeat; TC: the loop
+ * of `iters` is one run, so its duration is divided by iters.
+ */
+static double measure(struct obj *ob, const char *stage, const char *base,
+		      const struct pkt *in, uint32_t iters, int live,
+		      uint32_t cstage, uint32_t cout)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
-		  .imm = ret },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
+	int fs = prog_fd(ob, stage), fb = prog_fd(ob, base);
+	uint32_t rep = live ? iters : 1;
+	double d[ROUNDS], div = live ? 1 : iters;
+	uint64_t bad = 0, runs = 0, out0, out1;
 
-	return bpf_prog_load(type, "cbox_empty", "GPL", insns, 2, NULL);
+	if (fs < 0 || fb < 0)
+		return -1;
+	/* warm up: every flow seen once (proxy and cache entries exist) */
+	if (run1(fs, in, rep, live) < 0 || run1(fb, in, rep, live) < 0)
+		return -1;
+	bss(ob, "bench_bad", NULL, 1);
+	bss(ob, "bench_runs", NULL, 1);
+	out0 = stat_sum(ob, cstage, cout);
+	for (int r = 0; r < ROUNDS; r++) {
+		double s = run1(fs, in, rep, live), b = run1(fb, in, rep, live);
+
+		if (s < 0 || b < 0)
+			return -1;
+		d[r] = (s - b) / div;
+	}
+	out1 = stat_sum(ob, cstage, cout);
+	bss(ob, "bench_bad", &bad, 0);
+	bss(ob, "bench_runs", &runs, 0);
+	/* runs counts stage and baseline packets alike */
+	if (bad || runs != 2ull * ROUNDS * iters ||
+	    out1 - out0 != (uint64_t)ROUNDS * iters) {
+		fprintf(stderr,
+			"%s: %llu of %llu packets off the measured path, OUT +%llu (want %llu)\n",
+			stage, (unsigned long long)bad,
+			(unsigned long long)runs,
+			(unsigned long long)(out1 - out0),
+			(unsigned long long)ROUNDS * iters);
+		failed = 1;
+		return -1;
+	}
+	qsort(d, ROUNDS, sizeof(d[0]), cmp_d);
+	return d[ROUNDS / 2];
+}
+
+static int bench_open(struct obj *ob, const char *file, uint32_t l4off,
+		      uint32_t nflows, uint32_t iters, int32_t expect)
+{
+	if (obj_open(ob, benchdir, file) ||
+	    obj_set32(ob, "bench_l4_off", l4off) ||
+	    obj_set32(ob, "bench_nflows", nflows) ||
+	    obj_set32(ob, "bench_iters", iters) ||
+	    obj_set32(ob, "bench_expect", (uint32_t)expect))
+		return -1;
+	return 0;
+}
+
+static int fwd_put(int fd, uint32_t spi, uint8_t si, uint16_t flags,
+		   const uint8_t *mac)
+{
+	struct cbox_fwd_key k = { (spi << 8) | si };
+	struct cbox_fwd_val v = { .flags = flags };
+
+	if (mac)
+		memcpy(v.mac, mac, 6);
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
+/* 1k rules; only the last one matches the benchmark's UDP flows. */
+static int cls_rules(struct obj *ob)
+{
+	for (uint32_t i = 0; i < NRULES; i++) {
+		struct cbox_cls_rule r = { .flags = CBOX_CLS_F_PROTO |
+						    CBOX_CLS_F_DST |
+						    CBOX_CLS_F_DPORT,
+					   .family = 4, .proto = 6,
+					   .dst_len = 24, .dport_lo = i,
+					   .dport_hi = i, .spi = 100 };
+
+		r.dst[0] = 10, r.dst[1] = 9;
+		if (i == NRULES - 1) {
+			r.flags = CBOX_CLS_F_PROTO;
+			r.proto = 17;
+		}
+		memcpy(r.next_mac, MAC_A, 6);
+		if (bpf_map_update_elem(obj_map(ob, "cbox_cls_rules"), &i, &r,
+					0))
+			return -1;
+	}
+	return 0;
 }
 
 static int xlated(int fd, uint32_t *jited)
@@ -121,31 +245,180 @@ static void show_size(const char *name, int fd, const char *thesis)
 	uint32_t jit = 0;
 	int n = xlated(fd, &jit);
 
-	printf("%-22s %10d %10u   %s\n", name, n, jit, thesis);
+	printf("%-24s %8d %9u   %s\n", name, n, jit, thesis);
 }
 
-static int fwd_put(int fd, uint32_t spi, uint8_t si, uint16_t flags,
-		   const uint8_t *mac)
-{
-	struct cbox_fwd_key k = { (spi << 8) | si };
-	struct cbox_fwd_val v = { .flags = flags };
+enum {
+	R_DEC, R_EG_NEXT, R_EG_NEXT_X, R_EG_END, R_SFF, R_EGN, R_CLS,
+	R_CLS_X, R_SCAN, R_SCAN_X, R_N
+};
 
-	if (mac)
-		memcpy(v.mac, mac, 6);
-	return bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+/* All measurements for one flow count. */
+static int bench_flows(uint32_t n, double *res)
+{
+	uint32_t iters = n * 2 > MIN_PKTS ? n * 2 : MIN_PKTS;
+	struct obj dec, eg, ege, sff, egn, cls, scan;
+	struct pkt nshf = { 0 }, nshf_end = { 0 }, rout = { 0 },
+		   rout_end = { 0 }, nshfwd = { 0 }, cli = { 0 };
+	struct flowspec f = { .family = 4, .proto = 17, .sport = 0,
+			      .dport = 53, .vlan = -1, .payload = 64 };
+	struct nshspec h = nsh_md1(100, 255, 63);
+	struct pkt inner = { 0 }, inner_end = { 0 };
+	int proxy, rc = -1;
+
+	pb_frame(&inner, MAC_SERVER, MAC_CLIENT, &f);
+	cli = inner;
+	pb_eth(&nshf, MAC_A, MAC_PREV, CBOX_ETH_P_NSH);
+	pb_nsh(&nshf, &h);
+	pb_append(&nshf, &inner);
+	pb_frame(&rout, MAC_GW, MAC_A, &f);
+	h = nsh_md1(100, 254, 63);
+	pb_eth(&nshfwd, MAC_GW, MAC_A, CBOX_ETH_P_NSH);
+	pb_nsh(&nshfwd, &h);
+	pb_append(&nshfwd, &inner);
+	/* chain 200 ends at this box: its flows use dport 54 */
+	f.dport = 54;
+	pb_frame(&inner_end, MAC_SERVER, MAC_CLIENT, &f);
+	h = nsh_md1(200, 255, 63);
+	pb_eth(&nshf_end, MAC_A, MAC_PREV, CBOX_ETH_P_NSH);
+	pb_nsh(&nshf_end, &h);
+	pb_append(&nshf_end, &inner_end);
+	pb_frame(&rout_end, MAC_GW, MAC_A, &f);
+
+	memset(&dec, 0, sizeof(dec));
+	if (bench_open(&dec, "bench_dec.bpf.o", L4_NSH, n, iters, XDP_PASS) ||
+	    obj_set(&dec, "cbox_mac", MAC_A, 6) ||
+	    obj_set32(&dec, "cbox_box_id", 1) ||
+	    obj_resize(&dec, "cbox_proxy", 4 * 65536) ||
+	    obj_load(&dec, "bench_xdp_stage"))
+		return -1;
+	proxy = obj_map(&dec, "cbox_proxy");
+	res[R_DEC] = measure(&dec, "bench_xdp_stage", "bench_xdp_empty", &nshf,
+			     iters, 1, CBOX_STAGE_DEC, CBOX_C_OUT);
+	/* the end-of-chain flows' proxy entries, for the egress below */
+	if (run1(prog_fd(&dec, "bench_xdp_stage"), &nshf_end, iters, 1) < 0)
+		return -1;
+
+	if (bench_open(&eg, "bench_egress.bpf.o", L4_ETH, n, iters, TC_OK) ||
+	    obj_set32(&eg, "cbox_box_id", 1) ||
+	    obj_set(&eg, "cbox_mac", MAC_A, 6) ||
+	    obj_set(&eg, "cbox_egress_mac", MAC_AE, 6) ||
+	    obj_reuse(&eg, "cbox_proxy", proxy) ||
+	    obj_load(&eg, "bench_tc_stage") ||
+	    fwd_put(obj_map(&eg, "cbox_fwd"), 100, 254, 0, MAC_B))
+		goto out;
+	res[R_EG_NEXT] = measure(&eg, "bench_tc_stage", "bench_tc_store",
+				 &rout, iters, 0, CBOX_STAGE_ENC, CBOX_C_OUT);
+	res[R_EG_NEXT_X] = measure(&eg, "bench_tc_stage", "bench_tc_ar", &rout,
+				   iters, 0, CBOX_STAGE_ENC, CBOX_C_OUT);
+
+	if (bench_open(&ege, "bench_egress.bpf.o", L4_ETH, n, iters, TC_OK) ||
+	    obj_set32(&ege, "cbox_box_id", 1) ||
+	    obj_set(&ege, "cbox_mac", MAC_A, 6) ||
+	    obj_set(&ege, "cbox_egress_mac", MAC_AE, 6) ||
+	    obj_reuse(&ege, "cbox_proxy", proxy) ||
+	    obj_load(&ege, "bench_tc_stage") ||
+	    fwd_put(obj_map(&ege, "cbox_fwd"), 200, 254, CBOX_FWD_END, NULL))
+		goto out;
+	res[R_EG_END] = measure(&ege, "bench_tc_stage", "bench_tc_store",
+				&rout_end, iters, 0, CBOX_STAGE_ENC,
+				CBOX_C_OUT);
+
+	if (bench_open(&sff, "bench_sff.bpf.o", L4_NSH, n, iters, TC_OK) ||
+	    obj_set(&sff, "cbox_egress_mac", MAC_AE, 6) ||
+	    obj_load(&sff, "bench_tc_stage") ||
+	    fwd_put(obj_map(&sff, "cbox_fwd"), 100, 254, 0, MAC_B))
+		goto out;
+	res[R_SFF] = measure(&sff, "bench_tc_stage", "bench_tc_store", &nshfwd,
+			     iters, 0, CBOX_STAGE_FWD, CBOX_C_OUT);
+
+	if (bench_open(&egn, "bench_egress.bpf.o", L4_NSH, n, iters, TC_OK) ||
+	    obj_set32(&egn, "cbox_enc_enabled", 0) ||
+	    obj_set(&egn, "cbox_egress_mac", MAC_AE, 6) ||
+	    obj_reuse(&egn, "cbox_proxy", proxy) ||
+	    obj_load(&egn, "bench_tc_stage") ||
+	    fwd_put(obj_map(&egn, "cbox_fwd"), 100, 254, 0, MAC_B))
+		goto out;
+	res[R_EGN] = measure(&egn, "bench_tc_stage", "bench_tc_store", &nshfwd,
+			     iters, 0, CBOX_STAGE_FWD, CBOX_C_OUT);
+
+	if (bench_open(&cls, "bench_cls.bpf.o", L4_ETH, n, iters, TC_OK) ||
+	    obj_set32(&cls, "cbox_cls_n_rules", NRULES) ||
+	    obj_resize(&cls, "cbox_cls_cache", 4 * 65536) ||
+	    obj_load(&cls, "bench_tc_stage") || cls_rules(&cls))
+		goto out;
+	res[R_CLS] = measure(&cls, "bench_tc_stage", "bench_tc_store", &cli,
+			     iters, 0, CBOX_STAGE_CLS, CBOX_C_OUT);
+	res[R_CLS_X] = measure(&cls, "bench_tc_stage", "bench_tc_ar", &cli,
+			       iters, 0, CBOX_STAGE_CLS, CBOX_C_OUT);
+
+	/* first packets: fewer of them, the old scan costs microseconds */
+	if (bench_open(&scan, "bench_cls_nocache.bpf.o", L4_ETH, n,
+		       n > 20000 ? n : 20000, TC_OK) ||
+	    obj_set32(&scan, "cbox_cls_n_rules", NRULES) ||
+	    obj_load(&scan, "bench_tc_stage") || cls_rules(&scan))
+		goto out;
+	res[R_SCAN] = measure(&scan, "bench_tc_stage", "bench_tc_store", &cli,
+			      n > 20000 ? n : 20000, 0, CBOX_STAGE_CLS,
+			      CBOX_C_OUT);
+	res[R_SCAN_X] = measure(&scan, "bench_tc_stage", "bench_tc_ar", &cli,
+				n > 20000 ? n : 20000, 0, CBOX_STAGE_CLS,
+				CBOX_C_OUT);
+	rc = 0;
+out:
+	return rc;
+}
+
+/* Sizes of the production objects, loaded as the loader does. */
+static void sizes(void)
+{
+	struct obj o;
+
+	printf("%-24s %8s %9s   %s\n", "production program", "xlated",
+	       "jited B", "thesis Table 6.1 (insns)");
+	if (!obj_open(&o, objdir, "dec.bpf.o") && !obj_load(&o, "cbox_dec"))
+		show_size("cbox_dec", o.prog_fd, "Dec 117");
+	if (!obj_open(&o, objdir, "egress.bpf.o") &&
+	    !obj_load(&o, "cbox_egress"))
+		show_size("cbox_egress", o.prog_fd, "Enc 232 + Fwd 54");
+	if (!obj_open(&o, objdir, "egress.bpf.o") &&
+	    !obj_set32(&o, "cbox_enc_enabled", 0) &&
+	    !obj_load(&o, "cbox_egress"))
+		show_size("cbox_egress (fwd-only)", o.prog_fd, "Fwd 54");
+	if (!obj_open(&o, objdir, "enc.bpf.o") && !obj_load(&o, "cbox_enc"))
+		show_size("cbox_enc", o.prog_fd, "Enc 232");
+	if (!obj_open(&o, objdir, "fwd.bpf.o") && !obj_load(&o, "cbox_sff"))
+		show_size("cbox_sff", o.prog_fd, "Fwd 54");
+	if (!obj_open(&o, objdir, "classifier.bpf.o") &&
+	    !obj_set32(&o, "cbox_cls_n_rules", NRULES) &&
+	    !obj_load(&o, "cbox_classify"))
+		show_size("cbox_classify", o.prog_fd, "-");
+	printf("\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const uint32_t nflows[] = { 1, 1024, 65536 };
-	struct obj dec, eg, egn, enc, sff, cls;
-	struct pkt *nshf, *dcap, *rout, *rout_end, *nshfwd, *cli;
-	int e_tc, e_xdp, e_xdp_pass, proxy;
-	double b_tc, b_xdp;
-	uint32_t i, j;
+	static const struct {
+		const char *name, *target, *thesis;
+	} rows[R_N] = {
+		{ "Dec (XDP, live frames)", "<= 30", "2208" },
+		{ "Egress Enc+Fwd, to next box, incl. undo", "<= 60", "1840+540" },
+		{ "  same, excl. push (lower bound)", "", "" },
+		{ "Egress Enc+Fwd, end of chain", "-", "1197" },
+		{ "Fwd alone (cbox_sff)", "<= 20", "540" },
+		{ "Fwd-only egress (NSH-aware SF)", "<= 20", "540" },
+		{ "Classifier 1k rules, cached, incl. undo", "<= 50", "-" },
+		{ "  same, excl. push (lower bound)", "", "" },
+		{ "Classifier 1k rules, 1st pkt, incl. undo", "-", "-" },
+		{ "  same, excl. push (lower bound)", "", "" },
+	};
+	double res[3][R_N];
 
 	if (argc > 1)
 		objdir = argv[1];
+	if (argc > 2)
+		benchdir = argv[2];
 	{
 		/* one CPU: no migration between runs */
 		cpu_set_t set;
@@ -154,178 +427,27 @@ int main(int argc, char **argv)
 		CPU_SET(0, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
+	/* live frames that a harness passed would reach this namespace's
+	 * stack only, never the host's */
 	if (unshare(CLONE_NEWNET)) {
 		perror("unshare(CLONE_NEWNET)");
 		return 3;
 	}
-	if (obj_open(&dec, objdir, "dec.bpf.o") ||
-	    obj_set(&dec, "cbox_mac", MAC_A, 6) ||
-	    obj_set32(&dec, "cbox_box_id", 1) ||
-	    obj_resize(&dec, "cbox_proxy", 2 * 65536) ||
-	    obj_load(&dec, "cbox_dec"))
-		return 3;
-	proxy = obj_map(&dec, "cbox_proxy");
-	if (obj_open(&eg, objdir, "egress.bpf.o") ||
-	    obj_set32(&eg, "cbox_box_id", 1) ||
-	    obj_set(&eg, "cbox_mac", MAC_A, 6) ||
-	    obj_set(&eg, "cbox_egress_mac", MAC_AE, 6) ||
-	    obj_reuse(&eg, "cbox_proxy", proxy) || obj_load(&eg, "cbox_egress") ||
-	    obj_open(&egn, objdir, "egress.bpf.o") ||
-	    obj_set32(&egn, "cbox_enc_enabled", 0) ||
-	    obj_set(&egn, "cbox_egress_mac", MAC_AE, 6) ||
-	    obj_reuse(&egn, "cbox_proxy", proxy) ||
-	    obj_load(&egn, "cbox_egress") ||
-	    obj_open(&enc, objdir, "enc.bpf.o") ||
-	    obj_set32(&enc, "cbox_box_id", 1) ||
-	    obj_set(&enc, "cbox_mac", MAC_A, 6) ||
-	    obj_reuse(&enc, "cbox_proxy", proxy) || obj_load(&enc, "cbox_enc") ||
-	    obj_open(&sff, objdir, "fwd.bpf.o") || obj_load(&sff, "cbox_sff") ||
-	    obj_open(&cls, objdir, "classifier.bpf.o") ||
-	    obj_set32(&cls, "cbox_cls_n_rules", NRULES) ||
-	    obj_resize(&cls, "cbox_cls_cache", 2 * 65536) ||
-	    obj_load(&cls, "cbox_classify"))
-		return 3;
-	/* chain 100: box A forwards to B; chain 200 ends at A */
-	if (fwd_put(obj_map(&eg, "cbox_fwd"), 100, 254, 0, MAC_B) ||
-	    fwd_put(obj_map(&eg, "cbox_fwd"), 200, 254, CBOX_FWD_END, NULL) ||
-	    fwd_put(obj_map(&enc, "cbox_fwd"), 100, 254, 0, MAC_B) ||
-	    fwd_put(obj_map(&sff, "cbox_fwd"), 100, 254, 0, MAC_B) ||
-	    fwd_put(obj_map(&egn, "cbox_fwd"), 100, 254, 0, MAC_B))
-		return 3;
-	/* 1k rules; only the last one matches the benchmark's UDP flows */
-	for (i = 0; i < NRULES; i++) {
-		struct cbox_cls_rule r = { .flags = CBOX_CLS_F_PROTO |
-						    CBOX_CLS_F_DST |
-						    CBOX_CLS_F_DPORT,
-					   .family = 4, .proto = 6,
-					   .dst_len = 24, .dport_lo = i,
-					   .dport_hi = i, .spi = 100 };
-
-		r.dst[0] = 10, r.dst[1] = 9;
-		if (i == NRULES - 1) {
-			r.flags = CBOX_CLS_F_PROTO;
-			r.proto = 17;
-		}
-		memcpy(r.next_mac, MAC_A, 6);
-		bpf_map_update_elem(obj_map(&cls, "cbox_cls_rules"), &i, &r, 0);
+	libbpf_set_print(NULL);
+	sizes();
+	for (int j = 0; j < 3; j++) {
+		for (int i = 0; i < R_N; i++)
+			res[j][i] = -1;
+		if (bench_flows(nflows[j], res[j]))
+			failed = 1;
 	}
-	e_tc = empty_prog(BPF_PROG_TYPE_SCHED_CLS, 0);
-	e_xdp = empty_prog(BPF_PROG_TYPE_XDP, XDP_DROP);
-	e_xdp_pass = empty_prog(BPF_PROG_TYPE_XDP, XDP_PASS);
-	if (e_tc < 0 || e_xdp < 0 || e_xdp_pass < 0)
-		return 3;
-
-	nshf = calloc(65536, sizeof(*nshf));
-	dcap = calloc(65536, sizeof(*dcap));
-	rout = calloc(65536, sizeof(*rout));
-	rout_end = calloc(65536, sizeof(*rout_end));
-	nshfwd = calloc(65536, sizeof(*nshfwd));
-	cli = calloc(65536, sizeof(*cli));
-	if (!nshf || !dcap || !rout || !rout_end || !nshfwd || !cli)
-		return 3;
-	for (i = 0; i < 65536; i++) {
-		struct flowspec f = flow_n(i);
-		struct nshspec n = nsh_md1(i & 1 ? 200 : 100, 255, 63);
-		struct pkt inner = { .len = 0 };
-
-		/* odd flows end at this box, even ones go on to B */
-		pb_frame(&inner, MAC_SERVER, MAC_CLIENT, &f);
-		cli[i] = inner;
-		pb_eth(&nshf[i], MAC_A, MAC_PREV, CBOX_ETH_P_NSH);
-		pb_nsh(&nshf[i], &n);
-		pb_append(&nshf[i], &inner);
-		pb_frame(&dcap[i], MAC_A, MAC_CLIENT, &f);
-		pb_frame(&rout[i], MAC_GW, MAC_A, &f);
-		n = nsh_md1(100, 254, 63);
-		pb_eth(&nshfwd[i], MAC_GW, MAC_A, CBOX_ETH_P_NSH);
-		pb_nsh(&nshfwd[i], &n);
-		pb_append(&nshfwd[i], &inner);
-	}
-	/* egress frames by chain: even flows (SPI 100) and odd (SPI 200) */
-	for (i = 0, j = 0; i < 65536; i += 2, j++) {
-		rout_end[j] = rout[i + 1];
-		rout_end[j + 32768] = rout[i + 1];
-		rout[j] = rout[i];
-	}
-	for (i = 0; i < 32768; i++)
-		rout[32768 + i] = rout[i];
-
-	b_tc = per_call(e_tc, cli, 1, CALLS);
-	b_xdp = per_call(e_xdp, nshf, 1, CALLS);
-	printf("Baselines (subtracted below): empty TC %.1f ns, empty XDP %.1f ns per test run\n\n",
-	       b_tc, b_xdp);
-
-	printf("%-44s %9s %9s %9s   %s\n", "stage (ns/packet)", "1 flow",
-	       "1k flows", "64k flows", "thesis Table 6.3");
-	{
-		double r[9][3];
-		const char *names[9] = {
-			"Dec (XDP)",
-			"Egress Enc+Fwd merged (to next box)",
-			"Egress Enc+Fwd merged, end of chain",
-			"Enc alone (thesis style, then Fwd)",
-			"Fwd alone (cbox_sff)",
-			"Fwd-only egress (NSH-aware SF)",
-			"Enc + Fwd as two filters (sum)",
-			"Classifier, 1k rules, flow cached",
-			"Classifier, 1k rules, first packet (scan)",
-		};
-		const char *thesis[9] = { "2208", "1840+540", "1197", "1840",
-					  "540", "540", "2380", "-", "-" };
-
-		for (j = 0; j < 3; j++) {
-			uint32_t n = nflows[j], ne = n > 1 ? n / 2 : 1;
-			struct bpf_map *cm =
-				bpf_object__find_map_by_name(cls.o,
-							     "cbox_cls_cache");
-			int cfd = bpf_map__fd(cm);
-			struct cbox_flow k, nk;
-
-			/* Dec first: it fills the proxy for egress */
-			r[0][j] = per_call(dec.prog_fd, nshf, n, CALLS) - b_xdp;
-			per_call(dec.prog_fd, nshf, 65536, 65536);
-			r[1][j] = per_call(eg.prog_fd, rout, ne, CALLS) - b_tc;
-			r[2][j] = per_call(eg.prog_fd, rout_end, ne, CALLS) - b_tc;
-			r[3][j] = per_call(enc.prog_fd, rout, ne, CALLS) - b_tc;
-			r[4][j] = per_call(sff.prog_fd, nshfwd, n, CALLS) - b_tc;
-			r[5][j] = per_call(egn.prog_fd, nshfwd, n, CALLS) - b_tc;
-			r[6][j] = r[3][j] + r[4][j];
-			/* empty the cache: first packets scan all rules */
-			while (!bpf_map_get_next_key(cfd, NULL, &k)) {
-				nk = k;
-				bpf_map_delete_elem(cfd, &nk);
-			}
-			/* a scan needs distinct flows: at least 1k of them */
-			r[8][j] = per_call(cls.prog_fd, cli, n < 1024 ? 1024 : n,
-					   n < 1024 ? 1024 : n) - b_tc;
-			if (n > CALLS)	/* the rest of the flows' first packets */
-				per_call(cls.prog_fd, cli + CALLS, n - CALLS,
-					 n - CALLS);
-			while (n == 1 && !bpf_map_get_next_key(cfd, NULL, &k)) {
-				nk = k;
-				bpf_map_delete_elem(cfd, &nk);
-			}
-			r[7][j] = per_call(cls.prog_fd, cli, n, CALLS) - b_tc;
-		}
-		for (i = 0; i < 9; i++)
-			printf("%-44s %9.1f %9.1f %9.1f   %s\n", names[i],
-			       r[i][0], r[i][1], r[i][2], thesis[i]);
-	}
-	{
-		double live = live_xdp(dec.prog_fd, &nshf[0], 1 << 20);
-		double livep = live_xdp(e_xdp_pass, &dcap[0], 1 << 20);
-
-		printf("\nDec with BPF_F_TEST_XDP_LIVE_FRAMES, 1 flow: %.1f ns per frame, empty XDP_PASS of the decapsulated frame %.1f ns, Dec's own cost %.1f ns\n",
-		       live, livep, live - livep);
-	}
-
-	printf("\n%-22s %10s %10s   %s\n", "program", "xlated", "jited B",
-	       "thesis Table 6.1 (insns)");
-	show_size("cbox_dec", dec.prog_fd, "Dec 117");
-	show_size("cbox_egress", eg.prog_fd, "Enc 232 + Fwd 54");
-	show_size("cbox_egress (fwd-only)", egn.prog_fd, "Fwd 54");
-	show_size("cbox_enc", enc.prog_fd, "Enc 232");
-	show_size("cbox_sff", sff.prog_fd, "Fwd 54");
-	show_size("cbox_classify", cls.prog_fd, "-");
-	return 0;
+	printf("%-42s %8s %8s %8s %7s   %s\n", "stage (ns/packet, median of 5)",
+	       "1 flow", "1k", "64k", "target", "thesis 6.3");
+	for (int i = 0; i < R_N; i++)
+		printf("%-42s %8.1f %8.1f %8.1f %7s   %s\n", rows[i].name,
+		       res[0][i], res[1][i], res[2][i], rows[i].target,
+		       rows[i].thesis);
+	if (failed)
+		fprintf(stderr, "bench-stages: FAILED (see above)\n");
+	return failed ? 1 : 0;
 }
