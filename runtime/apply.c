@@ -534,10 +534,14 @@ static int item_destroy(cJSON *it, const uint32_t *ids, int n)
 	} else if (!strcmp(kind, "mtu")) {
 		err = do_link_set(ns, ifn, NULL, jnum(it, "old", 0));
 	} else if (!strcmp(kind, "offload")) {
-		struct offloads o = { jnum(it, "gro", 0), jnum(it, "gso", 0),
-				      jnum(it, "tso", 0) };
+		struct offloads o = { 0 };
+		cJSON *n;
 
-		err = eth_set_offloads(ns, ifn, &o);
+		cJSON_ArrayForEach(n, cJSON_GetObjectItem(it, "on"))
+			if (cJSON_IsString(n) && o.n < CBOX_MAX_OFFLOADS)
+				snprintf(o.names[o.n++], sizeof(o.names[0]), "%s",
+					 n->valuestring);
+		err = eth_set_offloads(ns, ifn, &o, true);
 		if (err == -ENODEV || err == -ENOENT)
 			err = 0;
 	}
@@ -799,7 +803,7 @@ static void run_undo(struct actx *c)
 					  u->mtu);
 			break;
 		case U_OFFLOAD_RESTORE:
-			err = eth_set_offloads(ns, u->ifname, &u->off);
+			err = eth_set_offloads(ns, u->ifname, &u->off, true);
 			break;
 		case U_MAP_RESTORE:
 			snap_restore(&u->snap, u->mtu /* max entries */);
@@ -991,7 +995,7 @@ static int ensure_mtu_min(struct actx *c, const char *netns, const char *ifname,
 static int ensure_offloads_off(struct actx *c, const char *netns,
 			       const char *ifname)
 {
-	struct offloads cur, off = { 0, 0, 0 };
+	struct offloads cur;
 	char key[256];
 	int rc, err;
 
@@ -1000,11 +1004,11 @@ static int ensure_offloads_off(struct actx *c, const char *netns,
 		return 0;
 	err = eth_get_offloads(netns, ifname, &cur);
 	if (err) {
-		pr_warn("%s/%s: cannot read offloads (%s); GSO/TSO left as is",
+		pr_warn("%s/%s: cannot read offloads (%s); GRO/GSO/TSO left as is",
 			nsname(netns), ifname, strerror(-err));
 		return 0;
 	}
-	if (!cur.gro && !cur.gso && !cur.tso) {
+	if (!cur.n) {
 		if (state_find(c->st, key))
 			want(c, key);
 		return 0;
@@ -1012,16 +1016,31 @@ static int ensure_offloads_off(struct actx *c, const char *netns,
 	want(c, key);
 	if ((rc = step(c, "offloads")))
 		return rc;
-	if (!state_find(c->st, key)) {
-		cJSON *it = item_new("offload", key, netns, ifname);
+	{
+		cJSON *it = state_find(c->st, key), *on;
 
-		cJSON_AddNumberToObject(it, "gro", cur.gro);
-		cJSON_AddNumberToObject(it, "gso", cur.gso);
-		cJSON_AddNumberToObject(it, "tso", cur.tso);
-		if ((rc = state_add(c->host, c->st, it)))
-			return rc;
+		/* a later apply adds what is on now to what was on at first */
+		if (!it) {
+			it = item_new("offload", key, netns, ifname);
+			cJSON_AddItemToObject(it, "on", cJSON_CreateArray());
+			if ((rc = state_add(c->host, c->st, it)))
+				return rc;
+		}
+		on = cJSON_GetObjectItem(it, "on");
+		for (int i = 0; i < cur.n; i++) {
+			bool have = false;
+			cJSON *n;
+
+			cJSON_ArrayForEach(n, on)
+				have |= cJSON_IsString(n) &&
+					!strcmp(n->valuestring, cur.names[i]);
+			if (!have)
+				cJSON_AddItemToArray(on, cJSON_CreateString(cur.names[i]));
+		}
+		if (state_save(c->host, c->st))
+			return cbox_err(CBOX_EXIT_SYS, "state record: cannot write");
 	}
-	err = eth_set_offloads(netns, ifname, &off);
+	err = eth_set_offloads(netns, ifname, &cur, false);
 	if (err)
 		return cbox_err(CBOX_EXIT_SYS, "%s/%s: turning off GRO/GSO/TSO: %s",
 				nsname(netns), ifname, strerror(-err));
@@ -2011,12 +2030,15 @@ static int commit(struct actx *c)
 			pr_warn("map %s: removing stale entries: %s", s->path,
 				strerror(-err));
 	}
-	/* maps that had to be recreated take over their pin */
+	/* maps that had to be recreated take over their pin; every map of
+	 * this bundle, reused ones too, stays pinned */
 	for (int i = 0; i < c->n_maps; i++) {
 		struct mapent *me = &c->maps[i];
 
-		if (!me->replace)
+		if (!me->replace) {
+			record_pin(c, me->path, true);
 			continue;
+		}
 		unlink(me->path);
 		if (bpf_obj_pin(me->fd, me->path))
 			pr_warn("pin %s: %s", me->path, strerror(errno));

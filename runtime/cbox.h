@@ -157,13 +157,18 @@ int nl_veth_create(int fd, const char *name, const uint8_t mac[6],
 /* Number of tc filters under the clsact parent (ingress or egress). */
 int nl_tc_filter_count(int fd, int ifindex, bool egress);
 
-/* ethtool: GRO/GSO/TSO state, -errno when the driver does not say. */
+/*
+ * ethtool: the GRO/GSO/TSO features (by name) that are on and changeable;
+ * set turns the listed ones on or off.
+ */
+#define CBOX_MAX_OFFLOADS 12
 struct offloads {
-	int gro, gso, tso;
+	int n;
+	char names[CBOX_MAX_OFFLOADS][32];
 };
 int eth_get_offloads(const char *netns, const char *ifname, struct offloads *o);
 int eth_set_offloads(const char *netns, const char *ifname,
-		     const struct offloads *o);
+		     const struct offloads *o, bool on);
 
 /* ---- state.c ---- */
 

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -333,60 +334,140 @@ static int eth_sock(const char *netns)
 	return err ? err : fd;
 }
 
-static int eth_val(int fd, const char *ifname, uint32_t cmd, int *val)
+/* GRO, GSO and every TCP segmentation flavour (the kernel adds new ones,
+ * e.g. tx-tcp-accecn-segmentation, that the legacy STSO does not cover). */
+static bool targeted(const char *name)
 {
-	struct ethtool_value ev = { .cmd = cmd, .data = *val };
+	size_t n = strlen(name);
+
+	return !strcmp(name, "rx-gro") ||
+	       !strcmp(name, "tx-generic-segmentation") ||
+	       (!strncmp(name, "tx-tcp", 6) && n > 13 &&
+		!strcmp(name + n - 13, "-segmentation"));
+}
+
+struct feats {
+	uint32_t count, blocks;
+	struct ethtool_gstrings *names;
+	struct ethtool_gfeatures *gf;
+};
+
+static int eth_ioctl(int fd, const char *ifname, void *data)
+{
 	struct ifreq ifr = { 0 };
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		return -errno;
-	*val = ev.data ? 1 : 0;
-	return 0;
+	ifr.ifr_data = data;
+	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+}
+
+static void feats_free(struct feats *f)
+{
+	free(f->names);
+	free(f->gf);
+}
+
+static int feats_get(int fd, const char *ifname, struct feats *f)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t buf[1];
+	} ss = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
+			  .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = eth_ioctl(fd, ifname, &ss);
+	if (err)
+		return err;
+	if (!ss.hdr.sset_mask)
+		return -EOPNOTSUPP;
+	f->count = ss.hdr.data[0];
+	f->blocks = (f->count + 31) / 32;
+	f->names = calloc(1, sizeof(*f->names) + f->count * ETH_GSTRING_LEN);
+	f->gf = calloc(1, sizeof(*f->gf) + f->blocks * sizeof(f->gf->features[0]));
+	if (!f->names || !f->gf) {
+		feats_free(f);
+		return -ENOMEM;
+	}
+	f->names->cmd = ETHTOOL_GSTRINGS;
+	f->names->string_set = ETH_SS_FEATURES;
+	f->names->len = f->count;
+	f->gf->cmd = ETHTOOL_GFEATURES;
+	f->gf->size = f->blocks;
+	err = eth_ioctl(fd, ifname, f->names);
+	if (!err)
+		err = eth_ioctl(fd, ifname, f->gf);
+	if (err)
+		feats_free(f);
+	return err;
+}
+
+static const char *feat_name(const struct feats *f, uint32_t i)
+{
+	return (const char *)f->names->data + (size_t)i * ETH_GSTRING_LEN;
 }
 
 int eth_get_offloads(const char *netns, const char *ifname, struct offloads *o)
 {
+	struct feats f;
 	int fd = eth_sock(netns), err;
 
 	if (fd < 0)
 		return fd;
-	o->gro = o->gso = o->tso = 0;
-	err = eth_val(fd, ifname, ETHTOOL_GGRO, &o->gro);
-	if (!err)
-		err = eth_val(fd, ifname, ETHTOOL_GGSO, &o->gso);
-	if (!err)
-		err = eth_val(fd, ifname, ETHTOOL_GTSO, &o->tso);
+	o->n = 0;
+	err = feats_get(fd, ifname, &f);
 	close(fd);
-	return err;
-}
-
-/* Sets each switch that differs; TSO may be fixed off, which is fine. */
-int eth_set_offloads(const char *netns, const char *ifname,
-		     const struct offloads *o)
-{
-	struct offloads cur;
-	int fd, err, v;
-
-	err = eth_get_offloads(netns, ifname, &cur);
 	if (err)
 		return err;
-	fd = eth_sock(netns);
+	for (uint32_t i = 0; i < f.count && o->n < CBOX_MAX_OFFLOADS; i++) {
+		uint32_t bit = 1U << (i % 32);
+		const struct ethtool_get_features_block *b = &f.gf->features[i / 32];
+
+		/* on, and not fixed (changeable) */
+		if ((b->active & bit) && (b->available & bit) &&
+		    !(b->never_changed & bit) && targeted(feat_name(&f, i)))
+			snprintf(o->names[o->n++], ETH_GSTRING_LEN, "%s",
+				 feat_name(&f, i));
+	}
+	feats_free(&f);
+	return 0;
+}
+
+int eth_set_offloads(const char *netns, const char *ifname,
+		     const struct offloads *o, bool on)
+{
+	struct ethtool_sfeatures *sf;
+	struct feats f;
+	int fd = eth_sock(netns), err;
+
 	if (fd < 0)
 		return fd;
-	if (cur.gro != o->gro && !err) {
-		v = o->gro;
-		err = eth_val(fd, ifname, ETHTOOL_SGRO, &v);
+	err = feats_get(fd, ifname, &f);
+	if (err) {
+		close(fd);
+		return err;
 	}
-	if (cur.gso != o->gso && !err) {
-		v = o->gso;
-		err = eth_val(fd, ifname, ETHTOOL_SGSO, &v);
+	sf = calloc(1, sizeof(*sf) + f.blocks * sizeof(sf->features[0]));
+	if (!sf) {
+		feats_free(&f);
+		close(fd);
+		return -ENOMEM;
 	}
-	if (cur.tso != o->tso && !err) {
-		v = o->tso;
-		err = eth_val(fd, ifname, ETHTOOL_STSO, &v);
-	}
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = f.blocks;
+	for (uint32_t i = 0; i < f.count; i++)
+		for (int k = 0; k < o->n; k++)
+			if (!strcmp(o->names[k], feat_name(&f, i))) {
+				sf->features[i / 32].valid |= 1U << (i % 32);
+				if (on)
+					sf->features[i / 32].requested |= 1U << (i % 32);
+			}
+	err = eth_ioctl(fd, ifname, sf);
+	/* positive: some request could not be met exactly; the check after
+	 * apply (status) is what counts, not a hard error */
+	free(sf);
+	feats_free(&f);
 	close(fd);
-	return err;
+	return err < 0 ? err : 0;
 }

@@ -6,3 +6,4 @@ include tests/golden/build.mk
 include tests/frontend.mk
 include tests/fuzz/build.mk
 include tests/bpf/build.mk
+include tests/runtime/build.mk
