@@ -203,7 +203,7 @@ def main():
     if len(sys.argv) != 2:
         print("usage: plot.py DIR", file=sys.stderr)
         return 2
-    d = sys.argv[1]
+    d = os.path.abspath(sys.argv[1])
     jobs = [("size.csv", plot_size), ("length.csv", plot_length),
             ("dlinks.csv", lambda d, t: plot_modes(
                 d, t, "dlinks", "Direct links against none")),
