@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Sample SFs of the thesis experiments: TC ingress, redirect every frame to
- * the egress interface whose ifindex the loader put in cbox_sf_cfg[0]
- * (0: back out of the ingress interface itself). With CBOX_SF_DELAY the SF
- * first burns cbox_delay_iters iterations of a loop, to stand in for an SF
- * that does work per packet.
+ * Sample SFs of the thesis experiments: TC ingress, redirect the frames
+ * addressed to this interface to the egress interface whose ifindex the
+ * loader put in cbox_sf_cfg[0] (0: back out of the ingress interface
+ * itself). Only PACKET_HOST frames: bouncing broadcast, multicast or flooded
+ * unknown-unicast frames back into the underlay would make two such SFs on
+ * one bridge loop them forever. With CBOX_SF_DELAY the SF first burns
+ * cbox_delay_iters iterations of a loop, to stand in for an SF that does
+ * work per packet.
  */
 #ifndef CBOX_PROG_NAME
 #error "sf_redirect.bpf.h: define CBOX_PROG_NAME"
@@ -37,6 +40,10 @@ int CBOX_PROG_NAME(struct __sk_buff *skb)
 	__u32 zero = 0, *ifindex;
 
 	cbox_count(CBOX_STAGE_SF, CBOX_C_IN);
+	if (skb->pkt_type != 0 /* PACKET_HOST */) {
+		cbox_count(CBOX_STAGE_SF, CBOX_C_PASS);
+		return CBOX_TC_ACT_OK;
+	}
 #ifdef CBOX_SF_DELAY
 	{
 		__u64 acc = skb->len;

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ static const uint8_t MAC_CLS[6] = { 0x02, 0, 0, 0, 0, 0xc1 };
 static const uint8_t MAC_GW[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 static const uint8_t MAC_EVIL[6] = { 0x02, 0x66, 0, 0, 0, 0x66 };
 static const uint8_t MAC_A[6] = { 0x02, 0xcb, 0, 0, 0, 0x01 };
+static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t MAC_AE[6] = { 0x02, 0xcb, 0, 0, 0, 0x11 };
 static const uint8_t MAC_B[6] = { 0x02, 0xcb, 0, 0, 0, 0x02 };
 static const uint8_t MAC_BE[6] = { 0x02, 0xcb, 0, 0, 0, 0x12 };
@@ -96,8 +99,13 @@ static uint64_t stat_get(struct obj *ob, int stage, int counter)
 	return sum;
 }
 
+/* A veth end with MAC_A in the test's own netns: a TC test run whose
+ * ctx names it classifies the frame against that MAC (PACKET_HOST), as the
+ * real interface of box A would; without it the loopback device is used. */
+static int host_ifindex;
+
 static int run(struct obj *ob, const struct pkt *in, struct pkt *out,
-	       int *retval, uint32_t gso_size)
+	       int *retval, uint32_t gso_size, int as_host)
 {
 	struct __sk_buff ctx = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b,
@@ -108,6 +116,11 @@ static int run(struct obj *ob, const struct pkt *in, struct pkt *out,
 	if (gso_size) {
 		ctx.gso_size = gso_size;
 		ctx.gso_segs = 2;
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	if (as_host) {
+		ctx.ifindex = host_ifindex;
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
 	}
@@ -142,6 +155,7 @@ struct fixture {
 	int nsh;		/* 1: output is NSH, cross-check with decoders */
 	struct nsh_expect n;
 	uint32_t gso;
+	int as_host;		/* run as received on box A's interface */
 	struct pkt got;		/* filled by check() for chaining */
 };
 
@@ -152,7 +166,7 @@ static int check(struct fixture *f)
 	uint64_t before = stat_get(f->ob, f->stage, f->counter), after;
 	int rv = 0, ok = 1;
 
-	if (run(f->ob, &f->in, &f->got, &rv, f->gso)) {
+	if (run(f->ob, &f->in, &f->got, &rv, f->gso, f->as_host)) {
 		snprintf(why, sizeof(why), "test run failed: %s",
 			 strerror(errno));
 		ok = 0;
@@ -942,12 +956,26 @@ static void test_sf(void)
 	printf("--- Sample SFs\n");
 	bpf_map_update_elem(obj_map(&sf, "cbox_sf_cfg"), &zero, &ifx, 0);
 	bpf_map_update_elem(obj_map(&sfd, "cbox_sf_cfg"), &zero, &ifx, 0);
-	x = fx_new("sf_redirect: redirects the frame unchanged", &sf,
-		   TC_ACT_REDIRECT, OUT_SAME, CBOX_STAGE_SF, CBOX_C_OUT);
+	x = fx_new("sf_redirect: redirects a frame addressed to it unchanged",
+		   &sf, TC_ACT_REDIRECT, OUT_SAME, CBOX_STAGE_SF, CBOX_C_OUT);
+	x->as_host = 1;
 	decapped(&x->in, MAC_A, &F_TCP4);
 	check(x);
 	x->ob = &sfd;
 	x->desc = "sf_redirect_delay: busy loop, then redirect";
+	check(x);
+	free(x);
+
+	x = fx_new("sf_redirect: a frame for another host passes (no bounce)",
+		   &sf, TC_ACT_OK, OUT_SAME, CBOX_STAGE_SF, CBOX_C_PASS);
+	x->as_host = 1;
+	decapped(&x->in, MAC_SERVER, &F_TCP4);
+	check(x);
+	free(x);
+	x = fx_new("sf_redirect: a broadcast frame passes (no bounce)", &sf,
+		   TC_ACT_OK, OUT_SAME, CBOX_STAGE_SF, CBOX_C_PASS);
+	x->as_host = 1;
+	decapped(&x->in, MAC_BCAST, &F_TCP4);
 	check(x);
 	free(x);
 }
@@ -971,6 +999,7 @@ static void test_two_boxes(void)
 	s[2] = fx_new("chain 3/6: SF A (tc-redirect)", &sf, TC_ACT_REDIRECT,
 		      OUT_EXPECT, CBOX_STAGE_SF, CBOX_C_OUT);
 	s[2]->exp = s[1]->exp;
+	s[2]->as_host = 1;
 	s[3] = fx_new("chain 4/6: box A egress (SI 254, TTL 62, to B)", &eg_a,
 		      TC_ACT_OK, OUT_EXPECT, CBOX_STAGE_ENC, CBOX_C_OUT);
 	n = nsh_md1(100, 254, 62);
@@ -1031,7 +1060,7 @@ static void test_lru(void)
 		f.b = i >> 8;
 		in.len = 0;
 		nsh_flow(&in, MAC_A, MAC_CLS, &n, &f);
-		ok = !run(&d, &in, &out, &rv, 0) && rv == XDP_PASS;
+		ok = !run(&d, &in, &out, &rv, 0, 0) && rv == XDP_PASS;
 	}
 	result(ok, "lru: Dec stored every one of the flows", NULL);
 
@@ -1052,7 +1081,7 @@ static void test_lru(void)
 
 		f.b = i >> 8;
 		routed(&in, MAC_A, &f);
-		if (run(&e, &in, &out, &rv, 0) || rv != TC_ACT_OK ||
+		if (run(&e, &in, &out, &rv, 0, 0) || rv != TC_ACT_OK ||
 		    out.len != in.len + CBOX_ENCAP_LEN || out.b[12] != 0x89)
 			ok = 0;
 	}
@@ -1135,6 +1164,11 @@ int main(int argc, char **argv)
 	if (ncpu <= 0 || ncpu > 512)
 		return 3;
 	init_flows();
+	/* a private netns for a veth end with MAC_A (see host_ifindex) */
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link add cbt0 address 02:cb:00:00:00:01 type veth peer name cbt1 && ip link set cbt0 up"))
+		printf("FAIL: setup of a private netns with a veth end\n");
+	host_ifindex = (int)if_nametoindex("cbt0");
 	if (setup()) {
 		printf("FAIL: setup (load of the objects in %s)\n", objdir);
 		printf("test-bpf: 0 passed, 1 failed\n");
