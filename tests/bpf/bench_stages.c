@@ -72,7 +72,7 @@ static int bss(struct obj *ob, const char *var, uint64_t *get, int zero)
 {
 	struct bpf_map *m;
 	size_t off = 0, sz = 0;
-	uint8_t buf[4096] = { 0 };
+	static uint8_t buf[65536];
 	uint32_t k = 0;
 
 	if (elf_sym(ob->path, var, &off, &sz) || sz > 8)
