@@ -456,22 +456,28 @@ def t_upgrade(b2, ids):
     return new
 
 
-def t_faults(b1, b2):
-    print("failure injection rolls back (each step)")
+def t_faults(bundle, label, after=None):
+    """Fail each step in turn: every time, the state must equal the one
+    before (programs, ids, maps and their contents, links, qdiscs, pins)."""
+    print("failure injection rolls back (%s)" % label)
     before = snapshot()
-    k, steps = 1, 0
-    while k < 200:
-        rc, out = apply(b1, "--fix-mtu", env={"CBOX_FAULT_AFTER": str(k)})
+    k, steps, tried = 1, 0, 0
+    while k < 400:
+        rc, out = apply(bundle, "--fix-mtu", env={"CBOX_FAULT_AFTER": str(k)})
         if rc == 0:
             steps = k
             break
-        if not same(before, snapshot(), "fault at step %d: state as before"
-                    % k):
+        tried += 1
+        if not (check(rc == 3 and "injected fault" in out.get("error", ""),
+                      "%s: fault at step %d: exit 3" % (label, k)) and
+                same(before, snapshot(), "%s: fault at step %d: state as "
+                     "before" % (label, k))):
             break
-        k += 1 if k < 8 else 5
-    check(steps > 0, "apply completes when the fault is past the last step")
-    # back to v2 for the next test
-    apply(b2, "--fix-mtu")
+        k += 1 if k < 12 else 3
+    check(steps > 0, "%s: %d faults rolled back, apply completes past the "
+          "last step" % (label, tried))
+    if after:
+        after()
 
 
 def t_kill(b1, base):
@@ -522,11 +528,15 @@ def main():
     t_preflight(base)
     t_mtu(b1, base)
     t_foreign_xdp(b1, base)
+    t_faults(b1, "fresh apply",
+             after=lambda: (cbox("detach", "--host", HOST, b1),
+                            same(base, snapshot(), "detach after it")))
     ids = t_apply(b1, base)
     if ids:
         t_idempotent(b1, ids)
         t_upgrade(b2, ids)
-        t_faults(b1, b2)
+        t_faults(b1, "upgrade v2 -> v1",
+                 after=lambda: apply(b2, "--fix-mtu"))
         print("detach")
         p = cbox("-j", "detach", "--host", HOST, b2)
         check(p.returncode == 0, "detach: exit 0")
