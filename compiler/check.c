@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hidx.h"
 
 int cbox_parse_mac(const char *s, uint8_t mac[6], char *why, size_t cap)
 {
@@ -278,71 +279,191 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* Did function i give its iface or netns explicitly? */
-static bool placed(const struct cbox_jnode *doc, size_t i)
+static uint64_t hash_opt_str(uint64_t h, const char *s)
 {
-	char p[64];
-
-	snprintf(p, sizeof(p), "/functions/%zu/iface", i);
-	if (cbox_jnode_at(doc, p))
-		return true;
-	snprintf(p, sizeof(p), "/functions/%zu/netns", i);
-	return cbox_jnode_at(doc, p) != NULL;
+	/* NULL (no netns) and "" must differ */
+	return cbox_hash_mix(h, s ? cbox_hash_str(s) : 0x6e756c6cull);
 }
 
+static uint64_t mac_key(const uint8_t m[6])
+{
+	return (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 |
+	       (uint64_t)m[2] << 24 | (uint64_t)m[3] << 16 |
+	       (uint64_t)m[4] << 8 | m[5];
+}
+
+/* Did function i give its iface or netns explicitly? fns: the document's
+ * "functions" array (the model has the defaults filled in). */
+static bool placed(const struct cbox_jnode *fns, size_t i)
+{
+	const struct cbox_jnode *o;
+
+	if (!fns || fns->type != CJ_ARRAY || i >= fns->n_kids)
+		return false;
+	o = fns->kids[i];
+	return cbox_jnode_get(o, "iface") || cbox_jnode_get(o, "netns");
+}
+
+/* The equality tests behind the hash indexes below: ctx is the array
+ * searched, key the item being checked. */
+static bool fn_tag_eq(const void *ctx, size_t j, const void *key)
+{
+	const struct cbox_function *fs = ctx;
+
+	return !strcmp(fs[j].tag, key);
+}
+
+static bool cls_tag_eq(const void *ctx, size_t j, const void *key)
+{
+	const struct cbox_classifier *cs = ctx;
+
+	return !strcmp(cs[j].tag, key);
+}
+
+static bool chain_id_eq(const void *ctx, size_t j, const void *key)
+{
+	const struct cbox_chain *cs = ctx;
+
+	return cs[j].id == *(const uint32_t *)key;
+}
+
+/* interface groups: functions on one (host, netns, iface) */
+struct if_group {
+	size_t first;		/* first function there */
+	size_t first_placed;	/* first that placed itself, or NONE */
+};
+
+struct if_ctx {
+	const struct cbox_function *fs;
+	const struct if_group *groups;
+};
+
+static bool if_eq(const void *ctx, size_t g, const void *key)
+{
+	const struct if_ctx *c = ctx;
+	const struct cbox_function *a = &c->fs[c->groups[g].first], *b = key;
+
+	return !strcmp(a->host, b->host) && same_str(a->netns, b->netns) &&
+	       !strcmp(a->iface, b->iface);
+}
+
+/* MAC groups: uses of one address, to find the first earlier use on a
+ * different interface in constant time */
+struct mac_group {
+	size_t first;		/* first use */
+	size_t other;		/* first use on another interface, or NONE */
+};
+
+struct mac_ctx {
+	const struct mac_use *mu;
+	const struct mac_group *groups;
+};
+
+static bool mac_eq(const void *ctx, size_t g, const void *key)
+{
+	const struct mac_ctx *c = ctx;
+
+	return !memcmp(c->mu[c->groups[g].first].mac, key, 6);
+}
+
+static bool same_iface(const struct mac_use *a, const struct mac_use *b)
+{
+	return !strcmp(a->host, b->host) && same_str(a->netns, b->netns) &&
+	       !strcmp(a->iface, b->iface);
+}
+
+/*
+ * Every check reports, for item i, the first earlier item j it conflicts
+ * with, in the order of a pairwise scan; the hash indexes find that j
+ * directly, so a spec of n items costs O(n), not O(n^2).
+ */
 void cbox_check_spec(const struct cbox_spec *spec,
 		     const struct cbox_jnode *doc, struct cbox_diags *d)
 {
-	struct mac_use *mu;
+	const struct cbox_jnode *fns = cbox_jnode_get(doc, "functions");
+	struct cbox_hidx tags = { 0 }, ifs = { 0 }, ids = { 0 }, macs = { 0 };
+	struct if_group *ig = NULL;
+	struct mac_group *mg = NULL;
+	size_t n_ig = 0, n_mg = 0;
+	struct mac_use *mu = NULL;
 	size_t n_mu = 0;
 	char msg[400];
 
+	if (cbox_hidx_init(&tags, spec->n_functions) ||
+	    cbox_hidx_init(&ifs, spec->n_functions) ||
+	    !(ig = calloc(spec->n_functions + 1, sizeof(*ig))))
+		goto oom;
 	for (size_t i = 0; i < spec->n_functions; i++) {
 		const struct cbox_function *f = &spec->functions[i];
+		uint64_t h = cbox_hash_str(f->tag);
+		struct if_ctx ic = { spec->functions, ig };
+		size_t *j = cbox_hidx_find(&tags, h, fn_tag_eq, spec->functions,
+					   f->tag);
+		bool pl = placed(fns, i);
 
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(spec->functions[j].tag, f->tag)) {
-				snprintf(msg, sizeof(msg),
-					 "duplicate tag \"%s\" (first used by %s at line %d)",
-					 f->tag, spec->functions[j].path,
-					 spec->functions[j].loc.line);
-				ERR_AT("/functions/%zu/tag", i);
-				break;
-			}
+		if (j) {
+			snprintf(msg, sizeof(msg),
+				 "duplicate tag \"%s\" (first used by %s at line %d)",
+				 f->tag, spec->functions[*j].path,
+				 spec->functions[*j].loc.line);
+			ERR_AT("/functions/%zu/tag", i);
+		} else if (cbox_hidx_add(&tags, h, i)) {
+			goto oom;
+		}
 		/* two SFs on one interface would fight over its XDP and tc
 		 * hooks and its MAC. A spec in the thesis format names no
 		 * interface or netns at all (each SF sat in its own container
-		 * there), so the check needs one of the two to be explicit. */
-		for (size_t j = 0; j < i; j++) {
-			const struct cbox_function *g = &spec->functions[j];
+		 * there), so the check needs one of the two to be explicit:
+		 * the first earlier function on the interface when this one
+		 * is placed, else the first earlier one that is. */
+		h = hash_opt_str(cbox_hash_mix(cbox_hash_str(f->host),
+					       cbox_hash_str(f->iface)),
+				 f->netns);
+		j = cbox_hidx_find(&ifs, h, if_eq, &ic, f);
+		if (j) {
+			struct if_group *g = &ig[*j];
+			size_t k = pl ? g->first : g->first_placed;
 
-			if ((placed(doc, i) || placed(doc, j)) &&
-			    !strcmp(g->host, f->host) &&
-			    same_str(g->netns, f->netns) &&
-			    !strcmp(g->iface, f->iface)) {
+			if (k != CBOX_HIDX_NONE) {
+				const struct cbox_function *o = &spec->functions[k];
+
 				snprintf(msg, sizeof(msg),
 					 "functions \"%s\" and \"%s\" share interface %s on host %s%s%s; each function needs its own",
-					 g->tag, f->tag, f->iface, f->host,
+					 o->tag, f->tag, f->iface, f->host,
 					 f->netns ? " netns " : "",
 					 f->netns ? f->netns : "");
 				ERR_AT("/functions/%zu", i);
-				break;
 			}
+			if (pl && g->first_placed == CBOX_HIDX_NONE)
+				g->first_placed = i;
+		} else {
+			ig[n_ig] = (struct if_group){
+				.first = i,
+				.first_placed = pl ? i : CBOX_HIDX_NONE
+			};
+			if (cbox_hidx_add(&ifs, h, n_ig++))
+				goto oom;
 		}
 	}
+	cbox_hidx_free(&tags);
+	if (cbox_hidx_init(&tags, spec->n_classifiers))
+		goto oom;
 	for (size_t i = 0; i < spec->n_classifiers; i++) {
 		const struct cbox_classifier *c = &spec->classifiers[i];
 		const struct cbox_function *f = cbox_spec_function(spec, c->tag);
+		uint64_t h = cbox_hash_str(c->tag);
+		size_t *j = cbox_hidx_find(&tags, h, cls_tag_eq,
+					   spec->classifiers, c->tag);
 
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(spec->classifiers[j].tag, c->tag)) {
-				snprintf(msg, sizeof(msg),
-					 "duplicate classifier tag \"%s\" (first used by %s at line %d)",
-					 c->tag, spec->classifiers[j].path,
-					 spec->classifiers[j].loc.line);
-				ERR_AT("/classifiers/%zu/tag", i);
-				break;
-			}
+		if (j) {
+			snprintf(msg, sizeof(msg),
+				 "duplicate classifier tag \"%s\" (first used by %s at line %d)",
+				 c->tag, spec->classifiers[*j].path,
+				 spec->classifiers[*j].loc.line);
+			ERR_AT("/classifiers/%zu/tag", i);
+		} else if (cbox_hidx_add(&tags, h, i)) {
+			goto oom;
+		}
 		if (f) {
 			snprintf(msg, sizeof(msg),
 				 "tag \"%s\" names both a function (%s) and a classifier; tags must be unique",
@@ -350,18 +471,23 @@ void cbox_check_spec(const struct cbox_spec *spec,
 			ERR_AT("/classifiers/%zu/tag", i);
 		}
 	}
+	if (cbox_hidx_init(&ids, spec->n_chains))
+		goto oom;
 	for (size_t i = 0; i < spec->n_chains; i++) {
 		const struct cbox_chain *c = &spec->chains[i];
+		uint64_t h = cbox_hash(&c->id, sizeof(c->id));
+		size_t *j = cbox_hidx_find(&ids, h, chain_id_eq, spec->chains,
+					   &c->id);
 
-		for (size_t j = 0; j < i; j++)
-			if (spec->chains[j].id == c->id) {
-				snprintf(msg, sizeof(msg),
-					 "duplicate chain id %u (also %s at line %d)",
-					 c->id, spec->chains[j].path,
-					 spec->chains[j].loc.line);
-				ERR_AT("/chains/%zu/id", i);
-				break;
-			}
+		if (j) {
+			snprintf(msg, sizeof(msg),
+				 "duplicate chain id %u (also %s at line %d)",
+				 c->id, spec->chains[*j].path,
+				 spec->chains[*j].loc.line);
+			ERR_AT("/chains/%zu/id", i);
+		} else if (cbox_hidx_add(&ids, h, i)) {
+			goto oom;
+		}
 		if (!c->n_nodes) {
 			snprintf(msg, sizeof(msg), "chain %u has no nodes", c->id);
 			ERR_AT("/chains/%zu/nodes", i);
@@ -398,7 +524,7 @@ void cbox_check_spec(const struct cbox_spec *spec,
 	mu = calloc(2 * spec->n_functions + spec->n_classifiers + 1,
 		    sizeof(*mu));
 	if (!mu)
-		return;
+		goto oom;
 	for (size_t i = 0; i < spec->n_functions; i++) {
 		const struct cbox_function *f = &spec->functions[i];
 
@@ -426,24 +552,51 @@ void cbox_check_spec(const struct cbox_spec *spec,
 		snprintf(mu[n_mu++].ptr, sizeof(mu->ptr), "/classifiers/%zu/mac",
 			 i);
 	}
-	for (size_t i = 0; i < n_mu; i++)
-		for (size_t j = 0; j < i; j++) {
+	if (cbox_hidx_init(&macs, n_mu) ||
+	    !(mg = calloc(n_mu + 1, sizeof(*mg))))
+		goto oom;
+	for (size_t i = 0; i < n_mu; i++) {
+		struct mac_ctx mc = { mu, mg };
+		uint64_t h = cbox_hash_mix(0, mac_key(mu[i].mac));
+		size_t *g = cbox_hidx_find(&macs, h, mac_eq, &mc, mu[i].mac);
+		size_t j;
+
+		if (!g) {
+			mg[n_mg] = (struct mac_group){ i, CBOX_HIDX_NONE };
+			if (cbox_hidx_add(&macs, h, n_mg++))
+				goto oom;
+			continue;
+		}
+		/* the first earlier use on another interface: the group's
+		 * first use, unless that is on this very interface; then the
+		 * first use that is not */
+		j = same_iface(&mu[i], &mu[mg[*g].first]) ? mg[*g].other :
+							    mg[*g].first;
+		if (mg[*g].other == CBOX_HIDX_NONE &&
+		    !same_iface(&mu[i], &mu[mg[*g].first]))
+			mg[*g].other = i;
+		if (j != CBOX_HIDX_NONE) {
 			char ms[18];
 			const char *sh;
 
-			if (memcmp(mu[i].mac, mu[j].mac, 6) ||
-			    (!strcmp(mu[i].host, mu[j].host) &&
-			     same_str(mu[i].netns, mu[j].netns) &&
-			     !strcmp(mu[i].iface, mu[j].iface)))
-				continue;
 			cbox_mac_str(mu[i].mac, ms);
 			loc_at(doc, mu[j].ptr, &sh);
 			snprintf(msg, sizeof(msg),
 				 "duplicate MAC %s (also given at %s)", ms, sh);
 			ERR_AT("%s", mu[i].ptr);
-			break;
 		}
+	}
+	goto out;
+oom:
+	diag_error(d, (struct cbox_loc){ 0, 0 }, "", "out of memory");
+out:
 	free(mu);
+	free(mg);
+	free(ig);
+	cbox_hidx_free(&tags);
+	cbox_hidx_free(&ifs);
+	cbox_hidx_free(&ids);
+	cbox_hidx_free(&macs);
 }
 
 static uint32_t fnv1a(const char *s, uint32_t h)
@@ -455,8 +608,38 @@ static uint32_t fnv1a(const char *s, uint32_t h)
 	return h;
 }
 
-static bool mac_taken(const struct cbox_spec *spec, const uint8_t mac[6],
-		      size_t upto_assigned)
+/* The MACs taken so far, as 48-bit keys in keys[] with a hash index. */
+struct mac_set {
+	uint64_t *keys;
+	size_t n;
+	struct cbox_hidx h;
+};
+
+static bool key_eq(const void *ctx, size_t i, const void *key)
+{
+	return ((const uint64_t *)ctx)[i] == *(const uint64_t *)key;
+}
+
+static bool mac_taken(const struct mac_set *s, const uint8_t mac[6])
+{
+	uint64_t k = mac_key(mac);
+
+	return cbox_hidx_find(&s->h, cbox_hash_mix(0, k), key_eq, s->keys, &k);
+}
+
+static int mac_take(struct mac_set *s, const uint8_t mac[6])
+{
+	uint64_t k = mac_key(mac);
+
+	if (mac_taken(s, mac))
+		return 0;
+	s->keys[s->n] = k;
+	return cbox_hidx_add(&s->h, cbox_hash_mix(0, k), s->n++);
+}
+
+/* Slow path when memory for the set runs out: scans, as before the set. */
+static bool mac_taken_scan(const struct cbox_spec *spec, const uint8_t mac[6],
+			   size_t upto_assigned)
 {
 	for (size_t i = 0; i < spec->n_functions; i++) {
 		const struct cbox_function *f = &spec->functions[i];
@@ -464,7 +647,6 @@ static bool mac_taken(const struct cbox_spec *spec, const uint8_t mac[6],
 		if ((f->mac_given || i < upto_assigned) &&
 		    !memcmp(f->mac, mac, 6))
 			return true;
-		/* an egress MAC for a separate interface was given */
 		if (f->egress_mac_known && strcmp(f->egress_iface, f->iface) &&
 		    !memcmp(f->egress_mac, mac, 6))
 			return true;
@@ -478,6 +660,25 @@ static bool mac_taken(const struct cbox_spec *spec, const uint8_t mac[6],
 
 void cbox_assign_macs(struct cbox_spec *spec)
 {
+	size_t n = 3 * spec->n_functions + spec->n_classifiers + 1;
+	struct mac_set set = { .keys = calloc(n, sizeof(uint64_t)) };
+	bool fast = set.keys && !cbox_hidx_init(&set.h, n);
+
+	/* taken from the start: given MACs, egress MACs given for a separate
+	 * interface, classifier MACs; assigned ones join as they are made */
+	for (size_t i = 0; fast && i < spec->n_functions; i++) {
+		const struct cbox_function *f = &spec->functions[i];
+
+		if (f->mac_given && mac_take(&set, f->mac))
+			fast = false;
+		if (f->egress_mac_known && strcmp(f->egress_iface, f->iface) &&
+		    mac_take(&set, f->egress_mac))
+			fast = false;
+	}
+	for (size_t i = 0; fast && i < spec->n_classifiers; i++)
+		if (spec->classifiers[i].mac_known &&
+		    mac_take(&set, spec->classifiers[i].mac))
+			fast = false;
 	for (size_t i = 0; i < spec->n_functions; i++) {
 		struct cbox_function *f = &spec->functions[i];
 		uint32_t h = fnv1a(f->tag, 2166136261u);
@@ -493,13 +694,18 @@ void cbox_assign_macs(struct cbox_spec *spec)
 			f->mac[3] = h >> 16;
 			f->mac[4] = h >> 8;
 			f->mac[5] = h;
-			if (!mac_taken(spec, f->mac, i))
+			if (fast ? !mac_taken(&set, f->mac) :
+				   !mac_taken_scan(spec, f->mac, i))
 				break;
 			h = fnv1a("+", h);
 		}
+		if (fast && mac_take(&set, f->mac))
+			fast = false;
 		if (!f->egress_mac_known && !strcmp(f->egress_iface, f->iface)) {
 			memcpy(f->egress_mac, f->mac, 6);
 			f->egress_mac_known = true;
 		}
 	}
+	free(set.keys);
+	cbox_hidx_free(&set.h);
 }

@@ -408,6 +408,8 @@ int cbox_load_spec_mem(const char *name, const char *buf, size_t len,
 		diag_error(d, (struct cbox_loc){ 0, 0 }, "", "out of memory");
 		return 3;
 	}
+	/* out of memory here only makes the tag look-ups scan */
+	cbox_spec_index_build(spec);
 	if (!diag_failed(d))
 		cbox_check_spec(spec, doc, d);
 	cbox_jnode_free(doc);

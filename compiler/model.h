@@ -86,13 +86,22 @@ struct cbox_spec {
 	size_t n_chains;
 	struct cbox_classifier *classifiers;
 	size_t n_classifiers;
+	/* Tag hash index (model.c); NULL: look-ups scan the arrays. */
+	struct cbox_spec_index *index;
 };
 
-/* Look-ups by tag; NULL when absent. */
+/* Look-ups by tag; NULL when absent. With duplicate tags, the first one. */
 struct cbox_function *cbox_spec_function(const struct cbox_spec *spec,
 					 const char *tag);
 struct cbox_classifier *cbox_spec_classifier(const struct cbox_spec *spec,
 					     const char *tag);
+/*
+ * (Re)builds the tag index, so that the look-ups above take constant time
+ * instead of a scan (the front end calls it once the model is built). Call
+ * it again after changing tags or the arrays. 0, or -1 when out of memory
+ * (the look-ups then keep scanning).
+ */
+int cbox_spec_index_build(struct cbox_spec *spec);
 
 void cbox_spec_free(struct cbox_spec *spec);
 
