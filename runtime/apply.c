@@ -1159,6 +1159,23 @@ static struct mapent *find_mapent(struct actx *c, const char *path)
 	return NULL;
 }
 
+/*
+ * The maps of the ABI that live across loads and upgrades: seeded by us,
+ * shared between objects, or read by status/stats. Any other map in an
+ * object is that program's private state.
+ */
+static bool shared_map(const char *name)
+{
+	static const char *const names[] = { "cbox_proxy", "cbox_fwd",
+					     "cbox_stats", "cbox_cls_rules",
+					     "cbox_sf_cfg" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 static int load_prog(struct actx *c, const char *owner, bool is_cls,
 		     const char *object, const char *program, const char *stage,
 		     const char *hook, const char *iface, const char *netns,
@@ -1205,6 +1222,17 @@ static int load_prog(struct actx *c, const char *owner, bool is_cls,
 			continue;
 		/* we pin ourselves, at our paths */
 		bpf_map__set_pin_path(map, NULL);
+		if (!shared_map(name)) {
+			/* derived, per-program state (e.g. the classifier's
+			 * flow cache and rule index): private to this load,
+			 * so an upgrade never sees the old program's view */
+			mc = find_mapcfg(cfg, n_cfg, name);
+			if (mc && mc->max_entries &&
+			    bpf_map__set_max_entries(map, mc->max_entries))
+				return cbox_err(CBOX_EXIT_BUNDLE,
+						"%s: map %s: bad max_entries", object, name);
+			continue;
+		}
 		if (!strcmp(name, "cbox_proxy")) {
 			want_max = c->m->proxy_entries;
 			snprintf(mpath, sizeof(mpath), "%s/cbox_proxy", hdir);
@@ -1235,12 +1263,7 @@ static int load_prog(struct actx *c, const char *owner, bool is_cls,
 		snprintf(me->path, sizeof(me->path), "%s", mpath);
 		me->fd = -1;
 		pfd = bpf_obj_get(mpath);
-		if (pfd >= 0 && strstr(name, "_cache")) {
-			/* a flow cache refers to the old rules by index: the
-			 * new program starts with an empty one */
-			close(pfd);
-			me->replace = true;
-		} else if (pfd >= 0) {
+		if (pfd >= 0) {
 			if (map_info(pfd, me) || !map_matches(me, map)) {
 				pr_warn("map %s: pinned map has another layout or size (type %u key %u value %u max %u, want %u/%u/%u/%u): recreating it",
 					mpath, me->type, me->ksz, me->vsz, me->max,
