@@ -1151,6 +1151,213 @@ static void cross_check(const char *tool, const char *cmd)
 	(void)bad;
 }
 
+/* ---------- classifier index vs. an independent first-match model ---------- */
+
+struct ref_rule {
+	uint32_t flags;
+	uint8_t family, proto, src_len, dst_len;
+	uint8_t src[16], dst[16];
+	uint16_t slo, shi, dlo, dhi;
+};
+
+static uint32_t rng_state = 0x12345678;
+
+static uint32_t rnd(uint32_t n)
+{
+	/* xorshift32: reproducible across runs */
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state % n;
+}
+
+/* bit by bit, unlike the word masks of the BPF side */
+static int ref_prefix(const uint8_t *a, const uint8_t *p, int len)
+{
+	for (int i = 0; i < len && i < 128; i++) {
+		int m = 0x80 >> (i & 7);
+
+		if ((a[i / 8] & m) != (p[i / 8] & m))
+			return 0;
+	}
+	return 1;
+}
+
+static int ref_first(const struct ref_rule *r, int n, int family,
+		     uint8_t proto, const uint8_t *src, const uint8_t *dst,
+		     uint16_t sp, uint16_t dp)
+{
+	for (int i = 0; i < n; i++, r++) {
+		if (r->family && r->family != family)
+			continue;
+		if ((r->flags & CBOX_CLS_F_PROTO) && r->proto != proto)
+			continue;
+		if ((r->flags & CBOX_CLS_F_SPORT) && (sp < r->slo || sp > r->shi))
+			continue;
+		if ((r->flags & CBOX_CLS_F_DPORT) && (dp < r->dlo || dp > r->dhi))
+			continue;
+		if ((r->flags & CBOX_CLS_F_SRC) &&
+		    !ref_prefix(src, r->src, r->src_len))
+			continue;
+		if ((r->flags & CBOX_CLS_F_DST) &&
+		    !ref_prefix(dst, r->dst, r->dst_len))
+			continue;
+		return i;
+	}
+	return -1;
+}
+
+static void rnd_addr(uint8_t *a, int family)
+{
+	memset(a, 0, 16);
+	if (family == 4) {
+		a[0] = 10, a[1] = rnd(3), a[2] = rnd(3), a[3] = rnd(4);
+	} else {
+		a[0] = 0xfd, a[3] = rnd(3), a[7] = rnd(3), a[15] = rnd(4);
+	}
+}
+
+static uint16_t rnd_port(void)
+{
+	static const uint16_t p[] = { 53, 80, 443, 1000, 1001, 1002, 8080 };
+
+	return rnd(8) ? p[rnd(7)] : rnd(65536);
+}
+
+/*
+ * n rules drawn from `shapes` shape templates (fields, family, prefix
+ * lengths; ranges where range_pct says), then flows drawn from the same
+ * small value sets, so that many rules overlap and the first match matters.
+ * Every verdict is checked against ref_first. With more shapes than the
+ * index holds the object falls back to the scan: same answers.
+ */
+static void cls_index_run(const char *desc, int n, int shapes, int range_pct)
+{
+	static struct ref_rule rr[1024];
+	static const uint8_t protos[] = { 6, 17, 1 };
+	struct obj o;
+	int fd, bad = 0, matched = 0, nflows = 3000, winners = 0;
+	static uint8_t won[1024];
+	char why[200] = "";
+
+	if (obj_open(&o, objdir, "classifier.bpf.o") ||
+	    obj_set32(&o, "cbox_cls_n_rules", n) ||
+	    obj_load(&o, "cbox_classify")) {
+		result(0, desc, "load");
+		return;
+	}
+	fd = obj_map(&o, "cbox_cls_rules");
+	memset(won, 0, sizeof(won));
+	for (int i = 0; i < n; i++) {
+		int t = rnd(shapes);
+		uint32_t seed = rng_state;
+		struct ref_rule *r = &rr[i];
+		struct cbox_cls_rule k = { 0 };
+
+		/* the template: fields and lengths fixed per t */
+		rng_state = 0x9e3779b9u * (t + 1);
+		memset(r, 0, sizeof(*r));
+		/* ports and proto in most shapes, so that a flow matches
+		 * few rules and the winners spread over the list */
+		r->flags = (1 + rnd(31)) | (t ? CBOX_CLS_F_PROTO |
+						CBOX_CLS_F_SPORT |
+						CBOX_CLS_F_DPORT : 0);
+		r->family = rnd(5) ? (rnd(4) ? 4 : 6) : 0;
+		if (!r->family)
+			r->flags &= ~(CBOX_CLS_F_SRC | CBOX_CLS_F_DST);
+		r->src_len = r->family == 4 ? 8 * (1 + rnd(4)) : 16 * (1 + rnd(8));
+		r->dst_len = r->family == 4 ? 8 * (1 + rnd(4)) : 16 * (1 + rnd(8));
+		rng_state = seed;
+		if (!(r->flags & CBOX_CLS_F_SRC))
+			r->src_len = 0;
+		if (!(r->flags & CBOX_CLS_F_DST))
+			r->dst_len = 0;
+		r->proto = protos[rnd(3)];
+		if (r->flags & CBOX_CLS_F_SRC)
+			rnd_addr(r->src, r->family);
+		if (r->flags & CBOX_CLS_F_DST)
+			rnd_addr(r->dst, r->family);
+		r->slo = r->shi = rnd_port();
+		r->dlo = r->dhi = rnd_port();
+		if ((int)rnd(100) < range_pct) {
+			r->slo = r->slo > 20 ? r->slo - 20 : 0;
+			r->dhi = r->dhi < 65000 ? r->dhi + 500 : 65535;
+		}
+		k.flags = r->flags, k.family = r->family, k.proto = r->proto;
+		k.src_len = r->src_len, k.dst_len = r->dst_len;
+		memcpy(k.src, r->src, 16), memcpy(k.dst, r->dst, 16);
+		k.sport_lo = r->slo, k.sport_hi = r->shi;
+		k.dport_lo = r->dlo, k.dport_hi = r->dhi;
+		k.spi = 1000 + i;
+		memcpy(k.next_mac, MAC_A, 6);
+		if (bpf_map_update_elem(fd, &i, &k, BPF_ANY)) {
+			result(0, desc, "rule %d: %s", i, strerror(errno));
+			return;
+		}
+	}
+	for (int j = 0; j < nflows; j++) {
+		struct flowspec f = flow4(protos[rnd(3)], rnd_port(),
+					  rnd_port(), 0);
+		uint8_t src[16], dst[16];
+		struct pkt in = { 0 }, out = { 0 };
+		uint16_t sp, dp;
+		int rv, want, got = -1;
+
+		f.family = rnd(3) ? 4 : 6;
+		if (f.proto == 1) {
+			f.proto = f.family == 4 ? 1 : 58;
+			f.icmp_type = f.family == 4 ? 8 : 128;
+		}
+		rnd_addr(src, f.family);
+		rnd_addr(dst, f.family);
+		client_frame(&in, &f);
+		/* addresses straight into the IP header */
+		memcpy(in.b + 14 + (f.family == 4 ? 12 : 8), src,
+		       f.family == 4 ? 4 : 16);
+		memcpy(in.b + 14 + (f.family == 4 ? 16 : 24), dst,
+		       f.family == 4 ? 4 : 16);
+		sp = f.sport;
+		dp = f.proto == 6 || f.proto == 17 ? f.dport : 0;
+		want = ref_first(rr, n, f.family, f.proto, src, dst, sp, dp);
+		if (run(&o, &in, &out, &rv, 0, 0) || rv != 0) {
+			bad++;
+			continue;
+		}
+		if (out.len == in.len + 38 && out.b[12] == 0x89 &&
+		    out.b[13] == 0x4f)
+			got = (int)(((uint32_t)out.b[18] << 16 |
+				     out.b[19] << 8 | out.b[20]) - 1000);
+		else if (out.len != in.len || memcmp(out.b, in.b, in.len))
+			got = -2;
+		if (got != want) {
+			if (!bad)
+				snprintf(why, sizeof(why),
+					 "flow %d: rule %d, model says %d", j,
+					 got, want);
+			bad++;
+		}
+		matched += want >= 0;
+		if (want >= 0 && !won[want]++)
+			winners++;
+	}
+	bpf_object__close(o.o);
+	result(!bad && matched > nflows / 10 && matched < nflows &&
+		       winners >= 30,
+	       desc, "%d/%d flows wrong, %d matched (%d distinct rules); %s",
+	       bad, nflows, matched, winners, why);
+}
+
+static void test_cls_index(void)
+{
+	printf("--- Classifier rule index vs. a first-match model\n");
+	cls_index_run("cls index: 1000 rules, 12 shapes, exact ports", 1000, 12,
+		      0);
+	cls_index_run("cls index: 1000 rules, 12 shapes, 30% port ranges", 1000,
+		      12, 30);
+	cls_index_run("cls index: 300 rules, 60 shapes (scan fallback)", 300,
+		      60, 20);
+}
+
 int main(int argc, char **argv)
 {
 	char pcap[512], cmd[1400];
@@ -1179,6 +1386,7 @@ int main(int argc, char **argv)
 	test_split();
 	test_fwd_only();
 	test_classifier();
+	test_cls_index();
 	test_sf();
 	test_two_boxes();
 	test_lru();
