@@ -107,6 +107,49 @@ struct cbox_jnode *cbox_jnode_get(const struct cbox_jnode *n, const char *key)
 	return NULL;
 }
 
+/* members below this are found by a scan: cheaper than hashing */
+#define KEY_SCAN_MAX 8
+
+struct key_ref {
+	const char *s;
+	size_t len;
+};
+
+static bool member_eq(const void *ctx, size_t i, const void *key)
+{
+	const struct cbox_jnode *o = ctx;
+	const struct key_ref *k = key;
+
+	return o->kids[i]->key_len == k->len &&
+	       !memcmp(o->kids[i]->key, k->s, k->len);
+}
+
+struct cbox_jnode *cbox_jnode_find_key(const struct cbox_jnode *obj,
+				       struct cbox_hidx *ki, const char *key,
+				       size_t kl)
+{
+	struct key_ref k = { key, kl };
+	size_t *i;
+
+	if (obj->n_kids <= KEY_SCAN_MAX || !ki) {
+		for (size_t j = 0; j < obj->n_kids; j++)
+			if (member_eq(obj, j, &k))
+				return obj->kids[j];
+		return NULL;
+	}
+	/* catch up with the members appended since the last call */
+	while (ki->n < obj->n_kids) {
+		const struct cbox_jnode *m = obj->kids[ki->n];
+
+		if (cbox_hidx_add(ki, cbox_hash(m->key, m->key_len), ki->n)) {
+			cbox_hidx_free(ki);
+			return cbox_jnode_find_key(obj, NULL, key, kl);
+		}
+	}
+	i = cbox_hidx_find(ki, cbox_hash(key, kl), member_eq, obj, &k);
+	return i ? obj->kids[*i] : NULL;
+}
+
 struct cbox_jnode *cbox_jnode_at(const struct cbox_jnode *root,
 				 const char *p)
 {
@@ -175,20 +218,20 @@ bool cbox_jnode_equal(const struct cbox_jnode *a, const struct cbox_jnode *b)
 			if (!cbox_jnode_equal(a->kids[i], b->kids[i]))
 				return false;
 		return true;
-	case CJ_OBJECT:
-		if (a->n_kids != b->n_kids)
-			return false;
-		for (size_t i = 0; i < a->n_kids; i++) {
-			const struct cbox_jnode *ka = a->kids[i], *kb = NULL;
+	case CJ_OBJECT: {
+		struct cbox_hidx ki = { 0 };
+		bool eq = a->n_kids == b->n_kids;
 
-			for (size_t j = 0; j < b->n_kids && !kb; j++)
-				if (b->kids[j]->key_len == ka->key_len &&
-				    !memcmp(b->kids[j]->key, ka->key, ka->key_len))
-					kb = b->kids[j];
-			if (!kb || !cbox_jnode_equal(ka, kb))
-				return false;
+		/* members in any order: b's are looked up by name */
+		for (size_t i = 0; eq && i < a->n_kids; i++) {
+			const struct cbox_jnode *ka = a->kids[i], *kb;
+
+			kb = cbox_jnode_find_key(b, &ki, ka->key, ka->key_len);
+			eq = kb && cbox_jnode_equal(ka, kb);
 		}
-		return true;
+		cbox_hidx_free(&ki);
+		return eq;
+	}
 	}
 	return false;
 }
@@ -598,7 +641,8 @@ static struct cbox_jnode *jp_new(struct jp *p, enum cbox_jtype t,
 
 static struct cbox_jnode *jp_container(struct jp *p, int depth, bool obj)
 {
-	struct cbox_jnode *n;
+	struct cbox_hidx ki = { 0 };
+	struct cbox_jnode *n, *dup;
 	char close = obj ? '}' : ']';
 
 	if (depth >= CBOX_DOC_MAX_DEPTH) {
@@ -628,18 +672,13 @@ static struct cbox_jnode *jp_container(struct jp *p, int depth, bool obj)
 			}
 			if (jp_string(p, &key, &kl))
 				goto fail;
-			for (size_t i = 0; i < n->n_kids; i++) {
-				struct cbox_jnode *o = n->kids[i];
-
-				if (o->key_len == kl &&
-				    !memcmp(o->key, key, kl)) {
-					jp_err(p, kloc,
-					       "duplicate key \"%s\" (first at line %d column %d)",
-					       key, o->key_loc.line,
-					       o->key_loc.col);
-					free(key);
-					goto fail;
-				}
+			dup = cbox_jnode_find_key(n, &ki, key, kl);
+			if (dup) {
+				jp_err(p, kloc,
+				       "duplicate key \"%s\" (first at line %d column %d)",
+				       key, dup->key_loc.line, dup->key_loc.col);
+				free(key);
+				goto fail;
 			}
 			jp_ws(p);
 			if (p->pos >= p->len || p->buf[p->pos] != ':') {
@@ -675,6 +714,7 @@ static struct cbox_jnode *jp_container(struct jp *p, int depth, bool obj)
 		}
 		if (p->pos < p->len && p->buf[p->pos] == close) {
 			p->pos++;
+			cbox_hidx_free(&ki);
 			return n;
 		}
 		jp_unexpected(p, obj ? "',' or '}' after an object member" :
@@ -682,6 +722,7 @@ static struct cbox_jnode *jp_container(struct jp *p, int depth, bool obj)
 		goto fail;
 	}
 fail:
+	cbox_hidx_free(&ki);
 	cbox_jnode_free(n);
 	return NULL;
 }

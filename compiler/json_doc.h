@@ -11,12 +11,24 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "hidx.h"
 #include "model.h"
 
-/* Limits that keep hostile input from exhausting the stack or memory. */
+/*
+ * Limits that keep hostile input from exhausting the stack or memory, sized
+ * by what a real spec needs: a 100k-chain spec (8 functions a chain) is
+ * 9 MiB of compact JSON, 20 MiB pretty-printed, and about 1.2 million
+ * values. A value takes at least two bytes of text (itself and a separator),
+ * so the byte cap already bounds what the text can hold; the value cap
+ * bounds the tree (about 120 bytes a value, so < 0.5 GiB) for text that is
+ * nothing but tiny values. YAML aliases copy values without text of their
+ * own: copies may grow a document to at most twice the values its text
+ * holds, or to CBOX_DOC_ALIAS_FLOOR for a small one, never past the cap.
+ */
 #define CBOX_DOC_MAX_DEPTH	64
-#define CBOX_DOC_MAX_NODES	200000
-#define CBOX_DOC_MAX_BYTES	(16u << 20)
+#define CBOX_DOC_MAX_NODES	4000000
+#define CBOX_DOC_ALIAS_FLOOR	200000
+#define CBOX_DOC_MAX_BYTES	(32u << 20)
 
 enum cbox_jtype {
 	CJ_NULL,
@@ -58,6 +70,16 @@ struct cbox_jnode *cbox_jnode_copy(const struct cbox_jnode *n);
 
 /* Object member by (NUL-free) name, NULL when absent or n is no object. */
 struct cbox_jnode *cbox_jnode_get(const struct cbox_jnode *n, const char *key);
+/*
+ * Member of object obj named key (kl bytes, may hold NUL): a scan while obj
+ * is small, a hash index in *ki once it grows, so that checking each new
+ * member of a huge object for a duplicate costs O(1), not O(members). ki
+ * starts zeroed, follows obj's members as they are appended (obj must only
+ * grow while ki is in use) and is released with cbox_hidx_free.
+ */
+struct cbox_jnode *cbox_jnode_find_key(const struct cbox_jnode *obj,
+				       struct cbox_hidx *ki, const char *key,
+				       size_t kl);
 /* RFC 6901 pointer look-up ("" is n itself); NULL when absent. */
 struct cbox_jnode *cbox_jnode_at(const struct cbox_jnode *root,
 				 const char *pointer);

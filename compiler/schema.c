@@ -389,6 +389,95 @@ out:
 	return errs;
 }
 
+/* A hash that agrees with cbox_jnode_equal: numbers by value, object
+ * members in any order. */
+static uint64_t jhash(const struct cbox_jnode *x)
+{
+	uint64_t h = x->type, sum = 0;
+	double d;
+
+	switch (x->type) {
+	case CJ_NULL:
+		break;
+	case CJ_BOOL:
+		h = cbox_hash_mix(h, x->boolean);
+		break;
+	case CJ_NUMBER:
+		d = x->num == 0 ? 0 : x->num;	/* -0 == 0 */
+		h = cbox_hash_mix(h, cbox_hash(&d, sizeof(d)));
+		break;
+	case CJ_STRING:
+		h = cbox_hash_mix(h, cbox_hash(x->str, x->len));
+		break;
+	case CJ_ARRAY:
+		for (size_t i = 0; i < x->n_kids; i++)
+			h = cbox_hash_mix(h, jhash(x->kids[i]));
+		break;
+	case CJ_OBJECT:
+		/* a sum does not depend on the members' order */
+		for (size_t i = 0; i < x->n_kids; i++)
+			sum += cbox_hash_mix(cbox_hash(x->kids[i]->key,
+						       x->kids[i]->key_len),
+					     jhash(x->kids[i]));
+		h = cbox_hash_mix(h, sum);
+		break;
+	}
+	return h;
+}
+
+static bool item_eq(const void *ctx, size_t i, const void *key)
+{
+	const struct cbox_jnode *a = ctx;
+
+	return cbox_jnode_equal(a->kids[i], key);
+}
+
+/*
+ * uniqueItems: the pair a pairwise scan would report first (smallest i,
+ * then smallest j), found in one pass: items are grouped by value, and the
+ * pair is the earliest group's first two items. 1 with *pi, *pj set; 0 when
+ * all differ; -1 when out of memory.
+ */
+static int first_equal_pair(const struct cbox_jnode *x, size_t *pi,
+			    size_t *pj)
+{
+	struct cbox_hidx h = { 0 };
+	size_t *second = NULL;
+	int r = 0;
+
+	*pi = *pj = CBOX_HIDX_NONE;
+	if (x->n_kids < 2)
+		return 0;
+	second = malloc(x->n_kids * sizeof(*second));
+	if (!second || cbox_hidx_init(&h, x->n_kids)) {
+		r = -1;
+		goto out;
+	}
+	for (size_t j = 0; j < x->n_kids; j++) {
+		uint64_t hv = jhash(x->kids[j]);
+		size_t *i = cbox_hidx_find(&h, hv, item_eq, x, x->kids[j]);
+
+		second[j] = CBOX_HIDX_NONE;
+		if (!i) {
+			if (cbox_hidx_add(&h, hv, j)) {
+				r = -1;
+				goto out;
+			}
+		} else if (second[*i] == CBOX_HIDX_NONE) {
+			second[*i] = j;
+			if (*i < *pi) {
+				*pi = *i;
+				*pj = j;
+				r = 1;
+			}
+		}
+	}
+out:
+	free(second);
+	cbox_hidx_free(&h);
+	return r;
+}
+
 static int sv_array(struct sv *v, const struct cbox_jnode *s,
 		    const struct cbox_jnode *x, const char *path, bool loud)
 {
@@ -414,17 +503,18 @@ static int sv_array(struct sv *v, const struct cbox_jnode *s,
 	}
 	if ((k = cbox_jnode_get(s, "uniqueItems")) && k->type == CJ_BOOL &&
 	    k->boolean) {
-		for (size_t i = 0; i < x->n_kids; i++)
-			for (size_t j = i + 1; j < x->n_kids; j++)
-				if (cbox_jnode_equal(x->kids[i], x->kids[j])) {
-					errs++;
-					sv_err(v, loud, x->kids[j]->loc,
-					       x->kids[j], path,
-					       "items %zu and %zu are equal; items must be unique",
-					       i, j);
-					goto uniq_done;
-				}
-uniq_done:
+		size_t i, j;
+		int r = first_equal_pair(x, &i, &j);
+
+		if (r) {
+			errs++;
+			if (r > 0)
+				sv_err(v, loud, x->kids[j]->loc, x->kids[j], path,
+				       "items %zu and %zu are equal; items must be unique",
+				       i, j);
+			else
+				sv_err(v, loud, x->loc, x, path, "out of memory");
+		}
 		BAIL();
 	}
 	for (size_t i = 0; items && i < x->n_kids; i++) {

@@ -3,7 +3,7 @@
  * YAML onto the positioned document, driven by libyaml events with an
  * explicit stack (no recursion on the input's nesting). Aliases are expanded
  * by copying, which is what makes alias bombs dangerous: every copy is
- * counted against CBOX_DOC_MAX_NODES before it is made.
+ * counted against the alias limit (see json_doc.h) before it is made.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@ struct anchor {
 
 struct frame {
 	struct cbox_jnode *node;
+	struct cbox_hidx keys;	/* mapping: its keys, once it grows */
 	char *key;		/* mapping: key waiting for its value */
 	size_t key_len;
 	struct cbox_loc key_loc;
@@ -32,8 +33,10 @@ struct yp {
 	int depth;
 	struct cbox_jnode *root;
 	struct anchor *anchors;
-	size_t n_anchors;
-	size_t n_nodes;
+	size_t n_anchors, cap_anchors;
+	struct cbox_hidx anchor_idx;	/* name -> latest anchor of that name */
+	size_t n_nodes;		/* values made, copies included */
+	size_t n_copied;	/* of which copies made for aliases */
 	bool failed;
 };
 
@@ -174,23 +177,44 @@ static void resolve_plain(struct cbox_jnode *n)
 	n->len = 0;
 }
 
+static bool anchor_eq(const void *ctx, size_t i, const void *key)
+{
+	const struct anchor *a = ctx;
+
+	return !strcmp(a[i].name, key);
+}
+
 static int record_anchor(struct yp *p, const yaml_char_t *name,
 			 struct cbox_jnode *n)
 {
 	struct anchor *a;
+	size_t *i;
+	uint64_t h;
 
 	if (!name)
 		return 0;
-	/* a later anchor of the same name shadows the earlier one */
-	a = realloc(p->anchors, (p->n_anchors + 1) * sizeof(*a));
-	if (!a)
-		return -1;
-	p->anchors = a;
-	a[p->n_anchors].name = strdup((const char *)name);
-	a[p->n_anchors].node = n;
-	if (!a[p->n_anchors].name)
+	if (p->n_anchors == p->cap_anchors) {
+		size_t cap = p->cap_anchors ? 2 * p->cap_anchors : 16;
+
+		a = realloc(p->anchors, cap * sizeof(*a));
+		if (!a)
+			return -1;
+		p->anchors = a;
+		p->cap_anchors = cap;
+	}
+	a = &p->anchors[p->n_anchors];
+	a->name = strdup((const char *)name);
+	a->node = n;
+	if (!a->name)
 		return -1;
 	p->n_anchors++;
+	h = cbox_hash_str(a->name);
+	/* a later anchor of the same name shadows the earlier one */
+	i = cbox_hidx_find(&p->anchor_idx, h, anchor_eq, p->anchors, a->name);
+	if (i)
+		*i = p->n_anchors - 1;
+	else if (cbox_hidx_add(&p->anchor_idx, h, p->n_anchors - 1))
+		return -1;
 	return 0;
 }
 
@@ -234,16 +258,13 @@ static int take_key(struct yp *p, const yaml_event_t *e)
 	struct cbox_loc loc = mark_loc(e->start_mark);
 	const char *k = (const char *)e->data.scalar.value;
 	size_t kl = e->data.scalar.length;
+	const struct cbox_jnode *o;
 
-	for (size_t i = 0; i < f->node->n_kids; i++) {
-		const struct cbox_jnode *o = f->node->kids[i];
-
-		if (o->key_len == kl && !memcmp(o->key, k, kl)) {
-			yerr(p, loc,
-			     "duplicate key \"%s\" (first at line %d column %d)",
-			     k, o->key_loc.line, o->key_loc.col);
-			return -1;
-		}
+	o = cbox_jnode_find_key(f->node, &f->keys, k, kl);
+	if (o) {
+		yerr(p, loc, "duplicate key \"%s\" (first at line %d column %d)",
+		     k, o->key_loc.line, o->key_loc.col);
+		return -1;
 	}
 	f->key = malloc(kl + 1);
 	if (!f->key) {
@@ -331,12 +352,13 @@ static int on_alias(struct yp *p, const yaml_event_t *e)
 	struct cbox_loc loc = mark_loc(e->start_mark);
 	const char *name = (const char *)e->data.alias.anchor;
 	struct cbox_jnode *src = NULL, *c;
-	size_t size;
+	size_t size, own, limit, *ai;
 	int depth;
 
-	for (size_t i = p->n_anchors; i-- > 0 && !src;)
-		if (!strcmp(p->anchors[i].name, name))
-			src = p->anchors[i].node;
+	ai = cbox_hidx_find(&p->anchor_idx, cbox_hash_str(name), anchor_eq,
+			    p->anchors, name);
+	if (ai)
+		src = p->anchors[*ai].node;
 	if (!src) {
 		yerr(p, loc, "alias *%s names no anchor defined before it", name);
 		return -1;
@@ -354,10 +376,14 @@ static int on_alias(struct yp *p, const yaml_event_t *e)
 			return -1;
 		}
 	size = tree_size(src, &depth);
-	if (p->n_nodes + size > CBOX_DOC_MAX_NODES) {
+	own = p->n_nodes - p->n_copied;
+	limit = 2 * own > CBOX_DOC_ALIAS_FLOOR ? 2 * own : CBOX_DOC_ALIAS_FLOOR;
+	if (limit > CBOX_DOC_MAX_NODES)
+		limit = CBOX_DOC_MAX_NODES;
+	if (p->n_nodes + size > limit) {
 		yerr(p, loc,
-		     "alias *%s would expand the document beyond %d values (alias bomb?)",
-		     name, CBOX_DOC_MAX_NODES);
+		     "alias *%s would expand the document beyond %zu values (alias bomb?)",
+		     name, limit);
 		return -1;
 	}
 	if (p->depth + depth > CBOX_DOC_MAX_DEPTH) {
@@ -366,6 +392,7 @@ static int on_alias(struct yp *p, const yaml_event_t *e)
 		return -1;
 	}
 	p->n_nodes += size;
+	p->n_copied += size;
 	c = cbox_jnode_copy(src);
 	if (!c) {
 		yerr(p, loc, "out of memory");
@@ -500,7 +527,7 @@ struct cbox_jnode *cbox_yaml_parse(const char *buf, size_t len,
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			if (p.depth)
-				p.depth--;
+				cbox_hidx_free(&p.stack[--p.depth].keys);
 			break;
 		case YAML_ALIAS_EVENT:
 			on_alias(&p, &e);
@@ -511,11 +538,14 @@ struct cbox_jnode *cbox_yaml_parse(const char *buf, size_t len,
 		yaml_event_delete(&e);
 	}
 	yaml_parser_delete(&parser);
-	for (int i = 0; i < p.depth; i++)
+	for (int i = 0; i < p.depth; i++) {
 		free(p.stack[i].key);
+		cbox_hidx_free(&p.stack[i].keys);
+	}
 	for (size_t i = 0; i < p.n_anchors; i++)
 		free(p.anchors[i].name);
 	free(p.anchors);
+	cbox_hidx_free(&p.anchor_idx);
 	if (!p.failed && !p.root)
 		yerr(&p, (struct cbox_loc){ 1, 1 },
 		     "empty document (no YAML content)");

@@ -3,8 +3,9 @@
  * YAML reader (libyaml event API) onto the positioned document: mappings are
  * objects, sequences arrays, plain scalars resolved by the YAML 1.2 core
  * schema (null, true/false, integers, floats), everything else strings.
- * Anchors and aliases work within CBOX_DOC_MAX_NODES values in total, so an
- * alias bomb is an error; nesting is bounded by CBOX_DOC_MAX_DEPTH.
+ * Aliases are expanded by copying, within the limits of json_doc.h (at most
+ * twice the document's own values, CBOX_DOC_ALIAS_FLOOR for a small one), so
+ * an alias bomb is an error; nesting is bounded by CBOX_DOC_MAX_DEPTH.
  */
 #ifndef CBOX_YAML_DOC_H
 #define CBOX_YAML_DOC_H

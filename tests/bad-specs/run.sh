@@ -40,7 +40,12 @@ with open(os.path.join(d, 'huge-50mb.json'), 'wb') as f:
     f.write(b'{"tag": "sf", "type": "t", "host": "h"}]}\n')
 size = os.path.getsize(os.path.join(d, 'huge-50mb.json'))
 open(os.path.join(d, 'huge-50mb.json.expect'), 'w').write(
-    '^huge-50mb.json:1:1: error: /: file is %d bytes, over the 16 MiB limit\n' % size)
+    '^huge-50mb.json:1:1: error: /: file is %d bytes, over the 32 MiB limit\n' % size)
+# 8 MB of tiny values: under the byte limit, over the 4000000-value limit,
+# which bounds the tree's memory; the 4000001st value (the array is the
+# first) is the zero at column 2 * 4000000
+w('too-many-values.json', b'[' + b'0,' * 4000000 + b'0]',
+  '^too-many-values.json:1:8000000: error: /: document has more than 4000000 values')
 PY
 cp ./*.expect "$TMP"/
 for f in *; do
