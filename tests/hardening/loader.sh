@@ -6,7 +6,8 @@
 #   cbh-ul   bridge br0, one port per namespace below (MTU 1538)
 #   cbh-cl   client 10.88.0.1, classifier at eth0 egress (UDP 7000-7999)
 #   cbh-sv   server 10.88.0.2, a counting UDP sink
-#   cbh-sf1  SF of chain 10 (tc-redirect sample SF), cbh-sf2 for chain 20
+#   cbh-sf1  SF of chain 10 (a Linux router, 10.88.0.11); cbh-sf2 (10.88.0.12)
+#            joins in v2 as the first SF of chain 20 = [sf2, sf1]
 #
 # usage: loader.sh [-r PPS] [-t SECONDS] TEST...    (default: all tests)
 # tests: upgrade detach kill9 bpffs ifdel
@@ -24,7 +25,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 CBOXC=$(readlink -f "$BUILD/cboxc")
-CBOX=$(readlink -f "$BUILD/cbox")
+CBOX=$(readlink -f "${CBOX:-$BUILD/cbox}")
 UDPFLOW=$(readlink -f "$BUILD/tests/hardening/udpflow")
 TEMPLATES=$(readlink -f "$BUILD/bpf")
 RATE=2000
@@ -88,21 +89,37 @@ topo_up() {
 		ip -n "$ns" link set lo up
 	done
 	port_up cbh-cl 1500 $CL_MAC && port_up cbh-sv 1500 $SV_MAC &&
-		port_up cbh-sf1 1538 && port_up cbh-sf2 1538 || return 1
+		port_up cbh-sf1 1538 02:cb:88:00:00:01 &&
+		port_up cbh-sf2 1538 02:cb:88:00:00:02 || return 1
 	ip -n cbh-cl addr add 10.88.0.1/24 dev eth0
 	ip -n cbh-sv addr add 10.88.0.2/24 dev eth0
 	# static neighbours: no ARP broadcast needed for the test traffic
 	ip -n cbh-cl neigh replace 10.88.0.2 lladdr $SV_MAC dev eth0
 	ip -n cbh-sv neigh replace 10.88.0.1 lladdr $CL_MAC dev eth0
+	router_sf 1 && router_sf 2
 }
 
-# v1: chain 10 = [sf1] for UDP 7000-7999. v2 changes sf1's program (delay
-# SF), adds sf2 and chain 20 (UDP 8000-8999): new classifier rules, new box.
+# The SFs are unmodified Linux routers on a one-armed interface.
+router_sf() {	# N
+	local ns=cbh-sf$1
+
+	ip -n $ns addr add 10.88.0.1$1/24 dev eth0 || return 1
+	ip netns exec $ns sysctl -q -w net.ipv4.ip_forward=1 \
+		net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.eth0.send_redirects=0 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 &&
+		ip -n $ns neigh replace 10.88.0.2 lladdr $SV_MAC dev eth0
+}
+
+# v1: chain 10 = [sf1] for UDP 7000-7999. v2 adds sf2 and chain 20 =
+# [sf2, sf1] for UDP 8000-8999: sf1 gets a new forwarding rule and a new
+# previous hop (its Dec object changes), the classifier a new rule (its
+# object changes), and a new box appears.
 write_specs() {
 	cat >"$WORK/v1.json" <<EOF
 {
   "functions": [
-    {"tag": "sf1", "type": "tc-redirect", "host": "$HOST", "netns": "cbh-sf1",
+    {"tag": "sf1", "type": "router", "host": "$HOST", "netns": "cbh-sf1",
      "iface": "eth0", "mac": "02:cb:88:00:00:01"}
   ],
   "classifiers": [
@@ -118,9 +135,9 @@ EOF
 	cat >"$WORK/v2.json" <<EOF
 {
   "functions": [
-    {"tag": "sf1", "type": "tc-redirect-delay", "host": "$HOST", "netns": "cbh-sf1",
+    {"tag": "sf1", "type": "router", "host": "$HOST", "netns": "cbh-sf1",
      "iface": "eth0", "mac": "02:cb:88:00:00:01"},
-    {"tag": "sf2", "type": "tc-redirect", "host": "$HOST", "netns": "cbh-sf2",
+    {"tag": "sf2", "type": "router", "host": "$HOST", "netns": "cbh-sf2",
      "iface": "eth0", "mac": "02:cb:88:00:00:02"}
   ],
   "classifiers": [
@@ -130,7 +147,7 @@ EOF
   "chains": [
     {"id": 10, "nodes": ["sf1"],
      "match": [{"classifier": "cls1", "proto": "udp", "dport": "7000-7999"}]},
-    {"id": 20, "nodes": ["sf2"],
+    {"id": 20, "nodes": ["sf2", "sf1"],
      "match": [{"classifier": "cls1", "proto": "udp", "dport": "8000-8999"}]}
   ]
 }
@@ -306,7 +323,8 @@ t_ifdel() {
 	[ $rc = 0 ] || fail "detach with the interface gone exited $rc: $(cat "$WORK/detach.out")"
 	[ -e /sys/fs/bpf/cbox/$HOST ] && fail "detach left pins behind"
 	echo "ifdel: detach with the SF's interface gone exits $rc"
-	port_up cbh-sf1 1538
+	port_up cbh-sf1 1538 02:cb:88:00:00:01 && router_sf 1 ||
+		{ fail "recreating the SF's interface"; return; }
 	apply v1
 	rc=$?
 	[ $rc = 0 ] || { fail "re-apply after the interface came back exited $rc: $(cat "$WORK/apply.out")"; return; }
