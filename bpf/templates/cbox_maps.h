@@ -38,6 +38,62 @@ struct {
 	__type(key, struct cbox_fwd_key);
 	__type(value, struct cbox_fwd_val);
 } cbox_fwd SEC(".maps");
+
+#if CBOX_FWD_CACHE_SLOTS
+_Static_assert((CBOX_FWD_CACHE_SLOTS & (CBOX_FWD_CACHE_SLOTS - 1)) == 0,
+	       "CBOX_FWD_CACHE_SLOTS must be a power of 2");
+
+struct cbox_fwd_cache_ent {
+	__u64 stamp;			/* jiffies at fill; 0: empty */
+	__u32 sph;
+	__u32 pad;
+	struct cbox_fwd_val hop;
+};
+
+/* Private to the loaded program (not in the ABI, never pinned), so a new
+ * load starts empty. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CBOX_FWD_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct cbox_fwd_cache_ent);
+} cbox_fwd_cache SEC(".maps");
+#endif
+
+/*
+ * The next hop of (SPI, SI) in host order, or NULL. The result may point into
+ * this CPU's cache slot: read it before the next lookup. Misses are not
+ * cached, so a missing entry is seen at once and a new one within a tick.
+ */
+static __always_inline struct cbox_fwd_val *cbox_fwd_lookup(__u32 sph)
+{
+	struct cbox_fwd_key key = { .sph = sph };
+#if CBOX_FWD_CACHE_SLOTS
+	__u32 slot = (sph ^ (sph >> 8) ^ (sph >> 16)) &
+		     (CBOX_FWD_CACHE_SLOTS - 1);
+	struct cbox_fwd_cache_ent *e;
+	struct cbox_fwd_val *hop;
+	__u64 now;
+
+	e = bpf_map_lookup_elem(&cbox_fwd_cache, &slot);
+	if (!e)
+		return bpf_map_lookup_elem(&cbox_fwd, &key);
+	/* inlined by the verifier: a load of jiffies, no call */
+	now = bpf_jiffies64();
+	if (e->stamp == now && e->sph == sph)
+		return &e->hop;
+	hop = bpf_map_lookup_elem(&cbox_fwd, &key);
+	if (!hop)
+		return NULL;
+	e->stamp = 0;
+	e->sph = sph;
+	e->hop = *hop;
+	e->stamp = now;
+	return hop;
+#else
+	return bpf_map_lookup_elem(&cbox_fwd, &key);
+#endif
+}
 #endif
 
 #ifdef CBOX_NEED_CLS

@@ -89,7 +89,6 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 	struct cbox_cursor c = { .pos = data,
 				 .end = (void *)(long)skb->data_end };
 	struct cbox_proxy_key key = {};
-	struct cbox_fwd_key fkey;
 	struct cbox_proxy_val *val;
 	struct cbox_fwd_val *hop;
 	struct cbox_encap_hdr *hdr;
@@ -129,8 +128,7 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 	if ((sph & 0xff) <= 1)
 		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_SI0);
 	sph -= 1;	/* this box's proxy consumed one service index */
-	fkey.sph = sph;
-	hop = bpf_map_lookup_elem(&cbox_fwd, &fkey);
+	hop = cbox_fwd_lookup(sph);
 	if (!hop)
 		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_NO_HOP);
 	ttl = cbox_nsh_ttl(&val->nsh);
@@ -289,7 +287,6 @@ static __always_inline int cbox_do_fwd(struct __sk_buff *skb)
 {
 	struct cbox_cursor c = { .pos = (void *)(long)skb->data,
 				 .end = (void *)(long)skb->data_end };
-	struct cbox_fwd_key fkey;
 	struct cbox_fwd_val *hop;
 	struct cbox_nsh *nsh;
 	struct ethhdr *eth;
@@ -310,8 +307,7 @@ static __always_inline int cbox_do_fwd(struct __sk_buff *skb)
 	ttl = cbox_nsh_ttl(nsh);
 	if (ttl <= 1)
 		return cbox_drop(CBOX_STAGE_FWD, CBOX_C_DROP_TTL);
-	fkey.sph = bpf_ntohl(nsh->sph);
-	hop = bpf_map_lookup_elem(&cbox_fwd, &fkey);
+	hop = cbox_fwd_lookup(bpf_ntohl(nsh->sph));
 	if (!hop)
 		return cbox_drop(CBOX_STAGE_FWD, CBOX_C_DROP_NO_HOP);
 	if (hop->flags & (CBOX_FWD_END | CBOX_FWD_DLINK))

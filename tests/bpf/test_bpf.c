@@ -1028,6 +1028,105 @@ static void test_two_boxes(void)
 		free(s[i]);
 }
 
+/*
+ * The per-CPU cache in front of cbox_fwd (CBOX_FWD_CACHE_SLOTS): more
+ * (SPI, SI) entries than slots, used in turn, so that slots are shared, must
+ * each get their own next hop; a new entry is used at once (misses are not
+ * cached); a changed or removed entry takes effect within a tick.
+ */
+static int sff_out(struct obj *ob, uint32_t spi, uint8_t si,
+		   const uint8_t *hop, int *verdict)
+{
+	struct pkt inner = { .len = 0 }, in, out, exp;
+	struct flowspec f = flow4(17, 1000, 53, 9);
+	struct nshspec n = nsh_md1(spi, si, 63);
+	int rv = -1;
+
+	client_frame(&inner, &f);
+	nsh_frame(&in, MAC_GW, MAC_A, &n, &inner);
+	if (run(ob, &in, &out, &rv, 0, 0))
+		return -1;
+	*verdict = rv;
+	if (!hop)
+		return 0;
+	n.ttl = 62;
+	nsh_frame(&exp, hop, MAC_AE, &n, &inner);
+	return rv == TC_ACT_OK && out.len == exp.len &&
+			       !memcmp(out.b, exp.b, exp.len) ?
+		       0 :
+		       1;
+}
+
+static void test_fwd_cache(void)
+{
+	const uint32_t nent = 300;
+	struct obj s;
+	uint8_t mac[6] = { 0x02, 0xfc, 0, 0, 0, 0 }, mac2[6];
+	struct cbox_fwd_key k;
+	uint32_t i, bad = 0;
+	uint64_t drops;
+	int rv, fd;
+
+	printf("--- Fwd lookup cache (%u entries)\n", nent);
+	if (open_egress(&s, "fwd.bpf.o", 0, NULL, MAC_AE, -1) ||
+	    obj_resize(&s, "cbox_fwd", 1024) || obj_load(&s, "cbox_sff")) {
+		result(0, "fwd cache: load", NULL);
+		return;
+	}
+	fd = obj_map(&s, "cbox_fwd");
+	/* SPIs and SIs both vary, so any slot function sees spread keys */
+	for (i = 0; i < nent; i++) {
+		mac[4] = i >> 8, mac[5] = i & 0xff;
+		if (fwd_put(&s, 7000 + i / 3, 250 - i % 3, 0, mac, 0, 0))
+			bad++;
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		for (i = 0; i < nent; i++) {
+			uint32_t j = pass == 1 ? nent - 1 - i : i;
+
+			mac[4] = j >> 8, mac[5] = j & 0xff;
+			if (sff_out(&s, 7000 + j / 3, 250 - j % 3, mac, &rv))
+				bad++;
+		}
+	}
+	result(!bad, "fwd cache: every (SPI, SI) of more than the slots gets its own next hop",
+	       "%u wrong outputs", bad);
+
+	/* a miss, then the entry appears: used by the very next packet */
+	drops = stat_get(&s, CBOX_STAGE_FWD, CBOX_C_DROP_NO_HOP);
+	if (sff_out(&s, 9000, 9, NULL, &rv) || rv != TC_ACT_SHOT ||
+	    stat_get(&s, CBOX_STAGE_FWD, CBOX_C_DROP_NO_HOP) != drops + 1) {
+		result(0, "fwd cache: unknown (SPI, SI) dropped", "verdict %d",
+		       rv);
+	} else {
+		result(1, "fwd cache: unknown (SPI, SI) dropped", NULL);
+		fwd_put(&s, 9000, 9, 0, MAC_D, 0, 0);
+		result(!sff_out(&s, 9000, 9, MAC_D, &rv),
+		       "fwd cache: a new entry is used at once", "verdict %d",
+		       rv);
+	}
+
+	/* changed: the old hop may serve until the tick ends, not longer
+	 * (50 ms: five ticks even at HZ=100) */
+	memcpy(mac2, MAC_C, 6);
+	fwd_put(&s, 7000, 250, 0, mac2, 0, 0);
+	usleep(50000);
+	result(!sff_out(&s, 7000, 250, mac2, &rv),
+	       "fwd cache: a changed entry takes effect within a tick",
+	       "verdict %d", rv);
+
+	k.sph = (7000 << 8) | 250;
+	bpf_map_delete_elem(fd, &k);
+	usleep(50000);
+	drops = stat_get(&s, CBOX_STAGE_FWD, CBOX_C_DROP_NO_HOP);
+	result(!sff_out(&s, 7000, 250, NULL, &rv) && rv == TC_ACT_SHOT &&
+		       stat_get(&s, CBOX_STAGE_FWD, CBOX_C_DROP_NO_HOP) ==
+			       drops + 1,
+	       "fwd cache: a removed entry stops forwarding within a tick",
+	       "verdict %d", rv);
+	bpf_object__close(s.o);
+}
+
 /* A flood of twice the table size in flows must not wedge the chain. */
 static void test_lru(void)
 {
@@ -1390,6 +1489,7 @@ int main(int argc, char **argv)
 	test_sf();
 	test_two_boxes();
 	test_lru();
+	test_fwd_cache();
 
 	printf("--- Cross-check of %d encapsulated outputs\n", npcap);
 	snprintf(pcap, sizeof(pcap), "%s/cbox-test-bpf-%d.pcap", workdir,
