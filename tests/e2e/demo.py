@@ -62,9 +62,10 @@ def main():
                 cbxnet.SERVER4)
         print("  " + [ln for ln in ping.splitlines() if "packet loss" in ln][0])
         section("cbox stats")
-        p = subprocess.run([cbxnet.CBOX, "stats"], capture_output=True,
-                           text=True)
-        print(p.stdout.rstrip() or p.stderr.rstrip())
+        for h in r.tb.hosts():
+            p = subprocess.run([cbxnet.CBOX, "stats", "--host", h],
+                               capture_output=True, text=True)
+            print(p.stdout.rstrip() or p.stderr.rstrip())
         png = os.path.join(cbxnet.BUILD, "demo-fig510.png")
         dot = os.path.join(cbxnet.BUILD, "demo-fig510.dot")
         g = subprocess.run([cbxnet.CBOXC, "graph", r.spec_path, "-o", dot],

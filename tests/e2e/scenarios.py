@@ -243,21 +243,27 @@ def scenario(name, spec, doc):
 
 
 # ------------------------------------------------------------ scenarios
-def stats_chain(r, spi, flows_count):
-    """Counters of every box on the chain grew by what went through it.
-
-    Every frame of the chain passes each box's egress once per visit; the
-    first box's Dec (when the chain reaches it over the underlay) saw them
-    all. Check lower bounds per visit: other traffic (ARP, ND) may pass
-    through the same stages, but never chain frames beyond what we sent."""
+def stats_check(r, frames_per_spi, cls="cls1"):
+    """`cbox stats` agrees with the traffic: every box's egress sent exactly
+    one chain frame per visit of a chain frame (encapsulated on, or plain at
+    the end), and the classifier classified exactly the frames sent into
+    chains. Counted from the spec, not from the bundle."""
     s1 = r.stats()
-    chain = [c for c in r.tb.spec["chains"] if c["id"] == spi][0]
-    visits = collections.Counter(chain["nodes"])
-    for tag, n in visits.items():
-        out = delta(r, s1, tag, "fwd", "out")
-        check(out >= n * flows_count,
-              "cbox stats: %s egress out grew by %d, expected >= %d" %
-              (tag, out, n * flows_count))
+    want = collections.Counter()
+    for spi, n in frames_per_spi.items():
+        chain = [c for c in r.tb.spec["chains"] if c["id"] == spi][0]
+        for tag in chain["nodes"]:
+            want[tag] += n
+    for tag, n in sorted(want.items()):
+        got = delta(r, s1, tag, "enc", "out")
+        check(got == n, "cbox stats: box %s egress out grew by %d, expected "
+              "%d" % (tag, got, n))
+    total = sum(frames_per_spi.values())
+    got = delta(r, s1, cls, "cls", "out")
+    check(got == total, "cbox stats: classifier %s out grew by %d, expected "
+          "%d" % (cls, got, total))
+    r.notes.append("cbox stats: egress out per box %s, classifier out %d: "
+                   "as sent" % (dict(sorted(want.items())), total))
     return s1
 
 
@@ -282,8 +288,7 @@ def sc_fig510(r):
         want[h[:5]] += 3
     check(have == want, "ping echo requests on the underlay\n  expected: "
           "%s\n  captured: %s" % (fmt_counter(want), fmt_counter(have)))
-    stats_chain(r, 100, f100["count"] + 3)
-    stats_chain(r, 200, f200["count"])
+    stats_check(r, {100: f100["count"] + 3, 200: f200["count"]})
     r.notes.append("chain 100:\n" + r.trace(f100))
     r.notes.append("chain 200:\n" + r.trace(f200))
 
@@ -299,7 +304,7 @@ def chain_len(r, n):
     for f in flows:
         r.expect_delivered(f)
         r.expect_path(f, spi)
-    stats_chain(r, spi, sum(f["count"] for f in flows) + 2)
+    stats_check(r, {spi: sum(f["count"] for f in flows) + 2})
     r.notes.append(r.trace(flows[0]))
 
 
@@ -323,8 +328,7 @@ def sc_dlinks(r):
     for f in flows_b:
         r.expect_delivered(f)
         r.expect_path(f, 520)
-    stats_chain(r, 510, 9)
-    stats_chain(r, 520, 9)
+    stats_check(r, {510: 9, 520: 9})
     r.notes.append("case a (a1,a2 direct, a3 remote):\n" + r.trace(flows_a[0]))
     r.notes.append("case b (b2,b3 direct, end):\n" + r.trace(flows_b[0]))
 
@@ -339,9 +343,7 @@ def sc_shared(r):
     r.expect_delivered(f20)
     r.expect_path(f10, 10)
     r.expect_path(f20, 20)
-    s1 = stats_chain(r, 10, 3)
-    out = delta(r, s1, "sh", "fwd", "out")
-    check(out >= 6, "shared SF egress out grew by %d, expected >= 6" % out)
+    stats_check(r, {10: 3, 20: 3})
 
 
 @scenario("star", "star.json",
@@ -352,7 +354,7 @@ def sc_star(r):
     r.finish_capture()
     r.expect_delivered(f)
     r.expect_path(f, 77)
-    stats_chain(r, 77, 4)
+    stats_check(r, {77: 4})
     r.notes.append(r.trace(f))
 
 
@@ -369,7 +371,7 @@ def sc_ipv6(r):
     r.expect_path(f, 600)
     r.expect_delivered(f4)
     r.expect_plain(f4)
-    stats_chain(r, 600, 3 + 2)
+    stats_check(r, {600: 3 + 2})
     r.notes.append(r.trace(f))
 
 
@@ -396,7 +398,13 @@ def sc_mixed(r):
     counts = r.tb.relay_counts()
     check(counts.get("rl1") == 3,
           "relay rl1 relayed %s frames, expected 3" % counts.get("rl1"))
-    stats_chain(r, 300, 3)
+    s1 = r.stats()
+    for tag, n in (("rt1", 6), ("fw1", 3), ("rl1", 3)):
+        got = delta(r, s1, tag, "enc", "out")
+        check(got == n, "cbox stats: %s egress out grew by %d, expected %d "
+              "(3 delivered, 3 to port 9999 dropped by fw1)" % (tag, got, n))
+    got = delta(r, s1, "cls1", "cls", "out")
+    check(got == 6, "cbox stats: classifier out grew by %d, expected 6" % got)
     r.notes.append(r.trace(f))
     r.notes.append("blocked (udp 9999):\n" + r.trace(blocked))
 
