@@ -188,7 +188,8 @@ assert_clean() {
 # Starts the sink and a capture of plain (non-NSH) chain traffic leaving
 # the client; then sends; fills $sent, $uniq, $leaks.
 traffic_start() {	# PPS SECONDS
-	rm -f "$WORK/ready" "$WORK/sink.out" "$WORK/send.out" "$WORK/leak.pcap"
+	local k
+	rm -f "$WORK/ready" "$WORK/sink.out" "$WORK"/send.out.* "$WORK/leak.pcap"
 	ip netns exec cbh-sv "$UDPFLOW" recv 7000 1500 "$WORK/ready" \
 		>"$WORK/sink.out" 2>&1 &
 	sinkpid=$!
@@ -198,19 +199,27 @@ traffic_start() {	# PPS SECONDS
 	bgpids="$bgpids $sinkpid $dumppid"
 	for _ in $(seq 50); do [ -e "$WORK/ready" ] && break; sleep 0.1; done
 	sleep 1	# tcpdump needs a moment to attach
-	ip netns exec cbh-cl "$UDPFLOW" send 10.88.0.2 7000 "$1" "$2" 8 \
-		>"$WORK/send.out" 2>&1 &
-	sendpid=$!
-	bgpids="$bgpids $sendpid"
+	# one sender process per 40k pps: a socket sender does the whole
+	# path (stack, classifier, chain, sink) in its own context
+	nsend=$(( ($1 + 39999) / 40000 ))
+	sendpids=""
+	for k in $(seq 0 $((nsend - 1))); do
+		ip netns exec cbh-cl "$UDPFLOW" send 10.88.0.2 7000 \
+			$(($1 / nsend)) "$2" 8 $((k * ($1 / nsend) * $2)) \
+			>"$WORK/send.out.$k" 2>&1 &
+		sendpids="$sendpids $!"
+	done
+	bgpids="$bgpids $sendpids"
 }
 
 traffic_wait() {
-	wait $sendpid
+	wait $sendpids
 	wait $sinkpid
 	sleep 0.5
 	kill $dumppid 2>/dev/null
 	wait $dumppid 2>/dev/null
-	sent=$(awk '/^sent/ {print $2}' "$WORK/send.out")
+	sent=$(cat "$WORK"/send.out.* | awk '/^sent/ {n += $2} END {print n + 0}')
+	pps=$(cat "$WORK"/send.out.* | awk '/^sent/ {gsub(/\(/, "", $6); n += $6} END {print n + 0}')
 	uniq=$(awk '/^received/ {print $4}' "$WORK/sink.out")
 	maxs=$(awk '/^received/ {print $8}' "$WORK/sink.out")
 	leaks=$(tcpdump -nn -r "$WORK/leak.pcap" 2>/dev/null | wc -l)
@@ -239,7 +248,9 @@ t_upgrade() {
 	traffic_wait
 	[ $rc1 = 0 ] || fail "apply v2 under load exited $rc1: $(cat "$WORK/apply-v2.out")"
 	[ $rc2 = 0 ] || fail "re-apply v1 under load exited $rc2: $(cat "$WORK/apply.out")"
-	echo "upgrade: $RATE pps for ${SECS}s, v1 -> v2 -> v1: sent $sent, received $uniq, lost $((sent - uniq)), plain frames leaving the client $leaks"
+	"$CBOX" stats --host $HOST >"$WORK/stats.out" 2>&1
+	echo "upgrade: $RATE pps asked, ${pps:-?} pps achieved, ${SECS}s, v1 -> v2 -> v1: sent $sent, received $uniq, lost $((sent - uniq)), plain frames leaving the client $leaks"
+	sed 's/^/    /' "$WORK/stats.out"
 	[ "$sent" -gt 0 ] && [ "$uniq" = "$sent" ] || fail "lost $((sent - uniq)) of $sent packets across the upgrade"
 	[ "$leaks" = 0 ] || fail "$leaks chain packets left the client unencapsulated"
 	detach || fail "detach: $(cat "$WORK/detach.out")"
@@ -264,14 +275,22 @@ t_detach() {
 t_kill9() {
 	local d rc
 
-	for d in 0.01 0.03 0.06 0.1 0.2 0.4; do
+	local i=0
+
+	# apply of v2 takes a few hundred ms: these land in every phase
+	for d in 0.01 0.03 0.06 0.1 0.15 0.2 0.3 0.4 0.6 0.9 1.3 2.0; do
+		i=$((i + 1))
 		"$CBOX" apply --host $HOST --fix-mtu "$WORK/v2/$HOST" >/dev/null 2>&1 &
 		local pid=$!
 		sleep $d
-		kill -9 $pid 2>/dev/null
+		if kill -9 $pid 2>/dev/null; then
+			killed="killed mid-apply"
+		else
+			killed="had already finished"
+		fi
 		wait $pid 2>/dev/null
 		# half the time the next step is an apply, else a detach
-		if [ "${d#0.0}" != "$d" ]; then
+		if [ $((i % 2)) = 1 ]; then
 			apply v1
 			rc=$?
 			[ $rc = 0 ] || { fail "apply after kill -9 at ${d}s exited $rc: $(cat "$WORK/apply.out")"; continue; }
@@ -284,7 +303,7 @@ t_kill9() {
 				fail "detach --all after kill -9 at ${d}s: $(cat "$WORK/detach.out")"
 		fi
 		assert_clean
-		echo "kill9: apply killed at ${d}s, then $([ "${d#0.0}" != "$d" ] && echo "apply converged (chain delivers $uniq/$sent)" || echo "detach --all converged")"
+		echo "kill9: apply (v2) at ${d}s $killed, then $([ $((i % 2)) = 1 ] && echo "apply converged (chain delivers $uniq/$sent)" || echo "detach --all converged")"
 	done
 }
 

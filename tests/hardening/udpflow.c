@@ -2,11 +2,12 @@
 /*
  * A paced UDP source and a counting sink, to measure loss through a chain.
  *
- *   udpflow send DST_IP PORT PPS SECONDS [NFLOWS]
+ *   udpflow send DST_IP PORT PPS SECONDS [NFLOWS [SEQ_BASE]]
  *       sends PPS packets a second for SECONDS, in 1 ms batches with
- *       sendmmsg; each payload carries a 64-bit sequence number; NFLOWS
- *       source sockets (ports) take turns, so the chain sees that many
- *       flows. Prints the number sent.
+ *       sendmmsg; each payload carries a 64-bit sequence number, from
+ *       SEQ_BASE on (several senders share one sink); NFLOWS source sockets
+ *       (ports) take turns, so the chain sees that many flows. Prints the
+ *       number sent and the rate achieved.
  *   udpflow recv PORT IDLE_MS [READY_FILE]
  *       counts datagrams on PORT until none arrived for IDLE_MS (after the
  *       first); prints "received N unique U dup D max_seq M". Writes
@@ -35,7 +36,7 @@ static uint64_t now_ns(void)
 }
 
 static int do_send(const char *ip, int port, uint64_t pps, uint64_t secs,
-		   int nflows)
+		   int nflows, uint64_t base)
 {
 	static uint8_t bufs[BATCH_MAX][PAYLOAD];
 	static struct mmsghdr msgs[BATCH_MAX];
@@ -72,7 +73,7 @@ static int do_send(const char *ip, int port, uint64_t pps, uint64_t secs,
 		if (due > total)
 			due = total;
 		while (seq + n < due && n < BATCH_MAX) {
-			uint64_t s = seq + n;
+			uint64_t s = base + seq + n;
 
 			memcpy(bufs[n], &s, sizeof(s));
 			n++;
@@ -94,7 +95,8 @@ static int do_send(const char *ip, int port, uint64_t pps, uint64_t secs,
 			nanosleep(&ts, NULL);
 		}
 	}
-	printf("sent %llu\n", (unsigned long long)seq);
+	printf("sent %llu in %.3f s (%.0f pps)\n", (unsigned long long)seq,
+	       (now_ns() - start) / 1e9, seq * 1e9 / (double)(now_ns() - start));
 	return 0;
 }
 
@@ -164,10 +166,11 @@ int main(int argc, char **argv)
 	if (argc >= 6 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0),
 			       strtoull(argv[5], NULL, 0),
-			       argc > 6 ? atoi(argv[6]) : 1);
+			       argc > 6 ? atoi(argv[6]) : 1,
+			       argc > 7 ? strtoull(argv[7], NULL, 0) : 0);
 	if (argc >= 4 && !strcmp(argv[1], "recv"))
 		return do_recv(atoi(argv[2]), atoi(argv[3]),
 			       argc > 4 ? argv[4] : NULL);
-	fprintf(stderr, "usage: udpflow send DST PORT PPS SECONDS [NFLOWS] | recv PORT IDLE_MS [READY]\n");
+	fprintf(stderr, "usage: udpflow send DST PORT PPS SECONDS [NFLOWS [SEQ_BASE]] | recv PORT IDLE_MS [READY]\n");
 	return 2;
 }
