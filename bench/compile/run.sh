@@ -28,7 +28,7 @@ if [ "${BENCH_COMPILE_STRIP:-0}" = 1 ]; then
 	echo "templates stripped of DWARF: $(du -cb "$templates"/*.bpf.o | tail -1 | cut -f1) bytes"
 fi
 tmp="$csv.tmp"
-echo "chains,functions,hosts,spec_bytes,parse_s,plan_s,emit_s,total_s,plan_only_s,rss_parse_kib,rss_plan_kib,rss_peak_kib,boxes,rules,dlinks,bundle_bytes,bundle_files" >"$tmp"
+echo "chains,functions,hosts,spec_bytes,parse_s,plan_s,emit_s,total_s,plan_only_s,rss_parse_kib,rss_plan_kib,rss_peak_kib,boxes,rules,dlinks,bundle_bytes,bundle_files,cpu_parse_s,cpu_plan_s,cpu_emit_s" >"$tmp"
 echo "disk before the run ($work):"
 df -h "$work" | sed 's/^/  /'
 fail=0
@@ -54,16 +54,17 @@ for n in "$@"; do
 		-v sb="$(stat -c %s "$spec")" -v pt="$pt" -v bytes="$bytes" -v files="$files" '
 		{ for (i = 1; i <= NF; i++) if (!($i in v)) v[$i] = $(i + 1)
 		  for (i = 1; i <= NF; i++) if ($i == "after") a[$(i + 1)] = $(i + 2)
-		  printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+		  printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
 			n, nf, nh, sb, v["parse"], v["plan"], v["emit"], v["total"], pt,
 			a["parse"], a["plan"], a["emit"], v["boxes"], v["rules"], v["dlinks"],
-			bytes, files }' >>"$tmp"
+			bytes, files, v["cpu_parse"], v["cpu_plan"], v["cpu_emit"] }' >>"$tmp"
 done
 mv "$tmp" "$csv"
 awk -F, '
 NR == 1 { next }
 { n[NR] = $1; sb[NR] = $4; p[NR] = $5; pl[NR] = $6; e[NR] = $7; t[NR] = $8; po[NR] = $9
-  rp[NR] = $10; rl[NR] = $11; rm[NR] = $12; bb[NR] = $16; bf[NR] = $17; last = NR }
+  rp[NR] = $10; rl[NR] = $11; rm[NR] = $12; bb[NR] = $16; bf[NR] = $17
+  cp[NR] = $18; cl[NR] = $19; ce[NR] = $20; last = NR }
 END {
 	printf "\n%8s %8s %8s %8s %8s %8s %10s %22s %10s %7s\n", "chains", "spec MB",
 		"parse s", "plan s", "emit s", "total s", "plan-only", "peak MiB parse/plan/all",
@@ -81,6 +82,15 @@ END {
 		printf "%5d/%-6d %8.1f %8.2f %8.2f %8.2f %8.2f %10.2f %8.2f\n", n[i], n[i - 1],
 			n[i] / n[i - 1], p[i] / p[i - 1], pl[i] / pl[i - 1], e[i] / e[i - 1],
 			t[i] / t[i - 1], po[i] / po[i - 1], rm[i] / rm[i - 1]
+	printf "\nCPU seconds (user + system; steadier than wall time on a busy machine):\n"
+	printf "%8s %8s %8s %8s\n", "chains", "parse", "plan", "emit"
+	for (i = 2; i <= last; i++)
+		printf "%8d %8.3f %8.3f %8.3f\n", n[i], cp[i], cl[i], ce[i]
+	for (i = 3; i <= last; i++)
+		printf "%5d/%-6d ratio %6.2f %8.2f %8.2f\n", n[i], n[i - 1],
+			cp[i] / (cp[i - 1] > 0 ? cp[i - 1] : 0.001),
+			cl[i] / (cl[i - 1] > 0 ? cl[i - 1] : 0.001),
+			ce[i] / (ce[i - 1] > 0 ? ce[i - 1] : 0.001)
 }' "$csv"
 echo "(written to $csv)"
 exit $fail
