@@ -283,7 +283,9 @@ t_kill9() {
 		"$CBOX" apply --host $HOST --fix-mtu "$WORK/v2/$HOST" >/dev/null 2>&1 &
 		local pid=$!
 		sleep $d
-		if kill -9 $pid 2>/dev/null; then
+		# a finished but unreaped apply is a zombie: kill succeeds on it
+		st=$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)
+		if [ -n "$st" ] && [ "$st" != Z ] && kill -9 $pid 2>/dev/null; then
 			killed="killed mid-apply"
 		else
 			killed="had already finished"
