@@ -19,7 +19,10 @@
  *    same push and undo with no stage: a lower bound).
  * Every run checks that each packet took the intended path (verdict and
  * length, bench_bad == 0) and that the stage's OUT counter moved, so no
- * figure comes from a wrong path. Median of BENCH_ROUNDS runs.
+ * figure comes from a wrong path. Median of ROUNDS runs; beside it
+ * min(stage) - min(baseline) over the same runs, which a busy shared machine
+ * disturbs less (interference only ever adds time), so A/B comparisons of
+ * a few ns are best read there.
  *
  * usage: bench_stages [BPF_OBJ_DIR [BENCH_OBJ_DIR]]
  */
@@ -43,7 +46,7 @@ static const uint8_t MAC_B[6] = { 0x02, 0xcb, 0, 0, 0, 0x02 };
 static const uint8_t MAC_GW[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 
 #define NRULES 1024
-#define ROUNDS 5
+#define ROUNDS 9
 #define MIN_PKTS 200000
 #define L4_ETH 34		/* UDP sport in eth + IPv4 */
 #define L4_NSH (38 + 34)	/* behind outer eth + NSH */
@@ -139,13 +142,14 @@ static double run1(int fd, const struct pkt *in, uint32_t repeat, int live)
  * stage run and a baseline run back to back. XDP: per repeat; TC: the loop
  * of `iters` is one run, so its duration is divided by iters.
  */
-static double measure(struct obj *ob, const char *stage, const char *base,
+static double measure(double *lo, struct obj *ob, const char *stage,
+		      const char *base,
 		      const struct pkt *in, uint32_t iters, int live,
 		      uint32_t cstage, uint32_t cout)
 {
 	int fs = prog_fd(ob, stage), fb = prog_fd(ob, base);
 	uint32_t rep = live ? iters : 1;
-	double d[ROUNDS], div = live ? 1 : iters;
+	double d[ROUNDS], div = live ? 1 : iters, smin = 1e18, bmin = 1e18;
 	uint64_t bad = 0, runs = 0, out0, out1;
 
 	if (fs < 0 || fb < 0)
@@ -162,6 +166,8 @@ static double measure(struct obj *ob, const char *stage, const char *base,
 		if (s < 0 || b < 0)
 			return -1;
 		d[r] = (s - b) / div;
+		smin = s < smin ? s : smin;
+		bmin = b < bmin ? b : bmin;
 	}
 	out1 = stat_sum(ob, cstage, cout);
 	bss(ob, "bench_bad", &bad, 0);
@@ -179,6 +185,7 @@ static double measure(struct obj *ob, const char *stage, const char *base,
 		return -1;
 	}
 	qsort(d, ROUNDS, sizeof(d[0]), cmp_d);
+	*lo = (smin - bmin) / div;
 	return d[ROUNDS / 2];
 }
 
@@ -254,7 +261,7 @@ enum {
 };
 
 /* All measurements for one flow count. */
-static int bench_flows(uint32_t n, double *res)
+static int bench_flows(uint32_t n, double *res, double *lo)
 {
 	uint32_t iters = n * 2 > MIN_PKTS ? n * 2 : MIN_PKTS;
 	struct obj dec, eg, ege, sff, egn, cls, scan;
@@ -293,7 +300,7 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_load(&dec, "bench_xdp_stage"))
 		return -1;
 	proxy = obj_map(&dec, "cbox_proxy");
-	res[R_DEC] = measure(&dec, "bench_xdp_stage", "bench_xdp_empty", &nshf,
+	res[R_DEC] = measure(&lo[R_DEC], &dec, "bench_xdp_stage", "bench_xdp_empty", &nshf,
 			     iters, 1, CBOX_STAGE_DEC, CBOX_C_OUT);
 	/* the end-of-chain flows' proxy entries, for the egress below */
 	if (run1(prog_fd(&dec, "bench_xdp_stage"), &nshf_end, iters, 1) < 0)
@@ -307,9 +314,9 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_load(&eg, "bench_tc_stage") ||
 	    fwd_put(obj_map(&eg, "cbox_fwd"), 100, 254, 0, MAC_B))
 		goto out;
-	res[R_EG_NEXT] = measure(&eg, "bench_tc_stage", "bench_tc_store",
+	res[R_EG_NEXT] = measure(&lo[R_EG_NEXT], &eg, "bench_tc_stage", "bench_tc_store",
 				 &rout, iters, 0, CBOX_STAGE_ENC, CBOX_C_OUT);
-	res[R_EG_NEXT_X] = measure(&eg, "bench_tc_stage", "bench_tc_ar", &rout,
+	res[R_EG_NEXT_X] = measure(&lo[R_EG_NEXT_X], &eg, "bench_tc_stage", "bench_tc_ar", &rout,
 				   iters, 0, CBOX_STAGE_ENC, CBOX_C_OUT);
 
 	if (bench_open(&ege, "bench_egress.bpf.o", L4_ETH, n, iters, TC_OK) ||
@@ -320,7 +327,7 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_load(&ege, "bench_tc_stage") ||
 	    fwd_put(obj_map(&ege, "cbox_fwd"), 200, 254, CBOX_FWD_END, NULL))
 		goto out;
-	res[R_EG_END] = measure(&ege, "bench_tc_stage", "bench_tc_store",
+	res[R_EG_END] = measure(&lo[R_EG_END], &ege, "bench_tc_stage", "bench_tc_store",
 				&rout_end, iters, 0, CBOX_STAGE_ENC,
 				CBOX_C_OUT);
 
@@ -329,7 +336,7 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_load(&sff, "bench_tc_stage") ||
 	    fwd_put(obj_map(&sff, "cbox_fwd"), 100, 254, 0, MAC_B))
 		goto out;
-	res[R_SFF] = measure(&sff, "bench_tc_stage", "bench_tc_store", &nshfwd,
+	res[R_SFF] = measure(&lo[R_SFF], &sff, "bench_tc_stage", "bench_tc_store", &nshfwd,
 			     iters, 0, CBOX_STAGE_FWD, CBOX_C_OUT);
 
 	if (bench_open(&egn, "bench_egress.bpf.o", L4_NSH, n, iters, TC_OK) ||
@@ -339,7 +346,7 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_load(&egn, "bench_tc_stage") ||
 	    fwd_put(obj_map(&egn, "cbox_fwd"), 100, 254, 0, MAC_B))
 		goto out;
-	res[R_EGN] = measure(&egn, "bench_tc_stage", "bench_tc_store", &nshfwd,
+	res[R_EGN] = measure(&lo[R_EGN], &egn, "bench_tc_stage", "bench_tc_store", &nshfwd,
 			     iters, 0, CBOX_STAGE_FWD, CBOX_C_OUT);
 
 	if (bench_open(&cls, "bench_cls.bpf.o", L4_ETH, n, iters, TC_OK) ||
@@ -347,9 +354,9 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_resize(&cls, "cbox_cls_cache", 4 * 65536) ||
 	    obj_load(&cls, "bench_tc_stage") || cls_rules(&cls))
 		goto out;
-	res[R_CLS] = measure(&cls, "bench_tc_stage", "bench_tc_store", &cli,
+	res[R_CLS] = measure(&lo[R_CLS], &cls, "bench_tc_stage", "bench_tc_store", &cli,
 			     iters, 0, CBOX_STAGE_CLS, CBOX_C_OUT);
-	res[R_CLS_X] = measure(&cls, "bench_tc_stage", "bench_tc_ar", &cli,
+	res[R_CLS_X] = measure(&lo[R_CLS_X], &cls, "bench_tc_stage", "bench_tc_ar", &cli,
 			       iters, 0, CBOX_STAGE_CLS, CBOX_C_OUT);
 
 	/* first packets: fewer of them, the old scan costs microseconds */
@@ -358,10 +365,10 @@ static int bench_flows(uint32_t n, double *res)
 	    obj_set32(&scan, "cbox_cls_n_rules", NRULES) ||
 	    obj_load(&scan, "bench_tc_stage") || cls_rules(&scan))
 		goto out;
-	res[R_SCAN] = measure(&scan, "bench_tc_stage", "bench_tc_store", &cli,
+	res[R_SCAN] = measure(&lo[R_SCAN], &scan, "bench_tc_stage", "bench_tc_store", &cli,
 			      n > 20000 ? n : 20000, 0, CBOX_STAGE_CLS,
 			      CBOX_C_OUT);
-	res[R_SCAN_X] = measure(&scan, "bench_tc_stage", "bench_tc_ar", &cli,
+	res[R_SCAN_X] = measure(&lo[R_SCAN_X], &scan, "bench_tc_stage", "bench_tc_ar", &cli,
 				n > 20000 ? n : 20000, 0, CBOX_STAGE_CLS,
 				CBOX_C_OUT);
 	rc = 0;
@@ -413,7 +420,7 @@ int main(int argc, char **argv)
 		{ "Classifier 1k rules, 1st pkt, incl. undo", "-", "-" },
 		{ "  same, excl. push (lower bound)", "", "" },
 	};
-	double res[3][R_N];
+	double res[3][R_N], lo[3][R_N];
 
 	if (argc > 1)
 		objdir = argv[1];
@@ -437,16 +444,20 @@ int main(int argc, char **argv)
 	sizes();
 	for (int j = 0; j < 3; j++) {
 		for (int i = 0; i < R_N; i++)
-			res[j][i] = -1;
-		if (bench_flows(nflows[j], res[j]))
+			res[j][i] = lo[j][i] = -1;
+		if (bench_flows(nflows[j], res[j], lo[j]))
 			failed = 1;
 	}
-	printf("%-42s %8s %8s %8s %7s   %s\n", "stage (ns/packet, median of 5)",
-	       "1 flow", "1k", "64k", "target", "thesis 6.3");
-	for (int i = 0; i < R_N; i++)
-		printf("%-42s %8.1f %8.1f %8.1f %7s   %s\n", rows[i].name,
-		       res[0][i], res[1][i], res[2][i], rows[i].target,
-		       rows[i].thesis);
+	printf("ns/packet: median of %d runs [min(stage) - min(baseline)]\n",
+	       ROUNDS);
+	printf("%-42s %15s %15s %15s %7s   %s\n", "stage", "1 flow", "1k",
+	       "64k", "target", "thesis 6.3");
+	for (int i = 0; i < R_N; i++) {
+		printf("%-42s", rows[i].name);
+		for (int j = 0; j < 3; j++)
+			printf("  %6.1f [%5.1f]", res[j][i], lo[j][i]);
+		printf(" %7s   %s\n", rows[i].target, rows[i].thesis);
+	}
 	if (failed)
 		fprintf(stderr, "bench-stages: FAILED (see above)\n");
 	return failed ? 1 : 0;
