@@ -73,7 +73,7 @@ test-fuzz-known-bugs: $(foreach t,$(FUZZ_ALL),$(FUZZ_DIR)/replay_$(t))
 
 TEST_SUITES += test-fuzz-regressions
 
-# The unit, schema-suite, bad-spec, example and golden suites against
+# The unit, schema-suite, bad-spec, example, golden and loader suites against
 # cboxc, cbox and the unit tests built with clang -fsanitize=address,undefined
 # in a separate build directory; any finding aborts the test that hit it.
 ASAN_BUILD  ?= build-asan
@@ -82,7 +82,8 @@ ASAN_BUILD  ?= build-asan
 # not what this build looks for.
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	       -fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not-at-end
-ASAN_SUITES ?= test-unit test-schema-suite test-bad-specs test-examples test-golden
+ASAN_SUITES ?= test-unit test-schema-suite test-bad-specs test-examples test-golden \
+	       test-runtime test-hardening-loader
 
 .PHONY: test-asan
 test-asan:
