@@ -381,7 +381,8 @@ class Capture:
     """tcpdump -Q in on bridge ports: each frame once, at the port of the
     namespace that sent it. No capture filter: with one ("not arp and not
     icmp6") tcpdump lost the classifier's NSH frames on the client's port,
-    and the decoding below picks what matters anyway."""
+    and the decoding below picks what matters anyway. --immediate-mode:
+    otherwise frames wait in a ring block that tcpdump drops on SIGINT."""
 
     def __init__(self, workdir, ports):
         self.workdir = workdir
@@ -390,7 +391,8 @@ class Capture:
             pcap = os.path.join(workdir, "cap-%s.pcap" % port)
             err = open(os.path.join(workdir, "cap-%s.err" % port), "w")
             p = subprocess.Popen(nsexec(UL, "tcpdump", "-i", port, "-Q", "in",
-                                        "-U", "-n", "-s", "256", "-w", pcap),
+                                        "-U", "--immediate-mode", "-n", "-s", "256",
+                                        "-w", pcap),
                                  stdout=subprocess.DEVNULL, stderr=err)
             self.procs[port] = (p, pcap, err.name)
         deadline = time.time() + 10
