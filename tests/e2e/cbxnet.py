@@ -205,6 +205,13 @@ class Testbed:
                                 ("net.ipv6.conf.all.forwarding", 1)])
         else:
             sysctls(ns, base)
+        if t in ("router", "firewall"):
+            # IPv6 has no send_redirects: a router forwarding back out of
+            # the interface it received on would tell the client to go to
+            # the server directly, for every packet
+            self._nft(ns, "table ip6 cbxnoredir {\n chain out {\n"
+                      "  type filter hook output priority 0;\n"
+                      "  icmpv6 type nd-redirect drop\n }\n}\n")
         if t == "firewall":
             rules = ("table inet cbxfw {\n"
                      " chain fw_forward {\n"
@@ -212,10 +219,13 @@ class Testbed:
                      "  udp dport %d counter drop\n"
                      "  tcp dport %d counter drop\n"
                      " }\n}\n" % (BLOCKED_PORT, BLOCKED_PORT))
-            p = subprocess.run(nsexec(ns, "nft", "-f", "-"), input=rules,
-                               text=True, capture_output=True)
-            if p.returncode:
-                raise TestbedError("nft in %s: %s" % (ns, p.stderr))
+            self._nft(ns, rules)
+
+    def _nft(self, ns, rules):
+        p = subprocess.run(nsexec(ns, "nft", "-f", "-"), input=rules,
+                           text=True, capture_output=True)
+        if p.returncode:
+            raise TestbedError("nft in %s: %s" % (ns, p.stderr))
 
     def chain_nodes(self, spi=None):
         chains = self.spec["chains"]
