@@ -54,5 +54,5 @@ test-hardening-loader: $(HARD_DIR)/udpflow $(BUILD)/cboxc $(BUILD)/cbox $(BPF_OB
 
 # The full figure: upgrades under 100k pps (not part of make test).
 bench-upgrade: $(HARD_DIR)/udpflow $(BUILD)/cboxc $(BUILD)/cbox $(BPF_OBJS)
-	@BUILD=$(BUILD) tests/hardening/loader.sh -r 100000 -t 9 upgrade
+	@BUILD=$(BUILD) tests/hardening/loader.sh -r 100000 -t 9 steady upgrade
 TEST_SUITES += test-hardening-loader

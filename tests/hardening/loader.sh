@@ -10,9 +10,13 @@
 #            joins in v2 as the first SF of chain 20 = [sf2, sf1]
 #
 # usage: loader.sh [-r PPS] [-t SECONDS] TEST...    (default: all tests)
-# tests: upgrade detach kill9 bpffs ifdel
+# tests: upgrade detach kill9 bpffs ifdel (and steady, for the benchmark)
 #   upgrade  re-apply a changed bundle, and the old one again, while traffic
-#            runs: zero loss at the sink, zero plain frames leaving the client
+#            runs: zero loss at the sink, zero plain frames leaving the client,
+#            zero drops in the chain's counters (above 20k pps, where the
+#            CPUs cannot keep up, losses up to the interfaces' and the
+#            backlog's overload drops are excused and reported)
+#   steady   the same traffic without an upgrade (benchmark baseline)
 #   detach   detach while traffic runs: exits 0, leaves nothing behind,
 #            traffic goes on plain; loss during the switch is reported
 #   kill9    kill -9 cbox apply at several points; the next apply converges
@@ -53,6 +57,11 @@ for b in "$CBOXC" "$CBOX" "$UDPFLOW"; do
 	[ -x "$b" ] || { echo "loader: $b is missing (build it first)" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "loader: must run as root" >&2; exit 1; }
+
+# One run at a time on a machine: every run uses the same namespace and host
+# names, and a second one would tear the first one's topology down.
+exec 9>/run/lock/cbh-loader.lock
+flock -w 900 9 || { echo "loader: another run holds /run/lock/cbh-loader.lock" >&2; exit 1; }
 
 cleanup() {
 	for p in $bgpids; do kill "$p" 2>/dev/null; done
@@ -187,8 +196,61 @@ assert_clean() {
 
 # Starts the sink and a capture of plain (non-NSH) chain traffic leaving
 # the client; then sends; fills $sent, $uniq, $leaks.
+# Drops in the kernel's per-CPU input backlog, machine-wide (column 2 of
+# softnet_stat): a sender that outruns the CPU loses packets there, which is
+# not the chain's doing.
+backlog_drops() {
+	local n=0 d
+
+	for d in $(awk '{print $2}' /proc/net/softnet_stat); do
+		n=$((n + 0x$d))
+	done
+	echo $n
+}
+
+# Packets the interfaces of our namespaces dropped (rx + tx): a veth with
+# XDP attached queues frames in a 256-slot ring and drops when the CPU
+# cannot keep up, outside both the backlog and the chain's counters.
+iface_drops() {
+	local ns
+
+	for ns in $UL $NSS; do
+		ip -s -j -n "$ns" link 2>/dev/null
+		echo
+	done | /usr/bin/python3 -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    for l in json.loads(line):
+        st = l.get("stats64", {})
+        n += st.get("rx", {}).get("dropped", 0) + st.get("tx", {}).get("dropped", 0)
+print(n)'
+}
+
+# Sum of every drop counter of every box and classifier of the host.
+chain_drops() {
+	"$CBOX" -j stats --host $HOST 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+def walk(o):
+    if isinstance(o, dict):
+        return sum(v if k.startswith("drop_") and isinstance(v, (int, float))
+                   else walk(v) for k, v in o.items())
+    if isinstance(o, list):
+        return sum(walk(v) for v in o)
+    return 0
+try:
+    print(int(walk(json.load(sys.stdin))))
+except ValueError:
+    print(-1)'
+}
+
 traffic_start() {	# PPS SECONDS
 	local k
+	backlog0=$(backlog_drops)
+	ifdrops0=$(iface_drops)
 	rm -f "$WORK/ready" "$WORK/sink.out" "$WORK"/send.out.* "$WORK/leak.pcap"
 	ip netns exec cbh-sv "$UDPFLOW" recv 7000 1500 "$WORK/ready" \
 		>"$WORK/sink.out" 2>&1 &
@@ -223,6 +285,8 @@ traffic_wait() {
 	uniq=$(awk '/^received/ {print $4}' "$WORK/sink.out")
 	maxs=$(awk '/^received/ {print $8}' "$WORK/sink.out")
 	leaks=$(tcpdump -nn -r "$WORK/leak.pcap" 2>/dev/null | wc -l)
+	backlog=$(( $(backlog_drops) - backlog0 ))
+	ifdrops=$(( $(iface_drops) - ifdrops0 ))
 	: "${sent:=0}" "${uniq:=0}" "${maxs:=0}"
 }
 
@@ -239,20 +303,56 @@ t_upgrade() {
 	apply v1 || { fail "apply v1: $(cat "$WORK/apply.out")"; return; }
 	traffic_start "$RATE" "$SECS"
 	sleep "$third"
+	echo "t_v2_start $(date +%s.%N)" >"$WORK/times"
 	apply v2
 	rc1=$?
+	echo "t_v2_end $(date +%s.%N)" >>"$WORK/times"
 	cp "$WORK/apply.out" "$WORK/apply-v2.out"
 	sleep "$third"
+	echo "t_v1_start $(date +%s.%N)" >>"$WORK/times"
 	apply v1
 	rc2=$?
+	echo "t_v1_end $(date +%s.%N)" >>"$WORK/times"
 	traffic_wait
+	if [ "$leaks" != 0 ]; then
+		# when did the plain frames leave, against the two applies
+		echo "    leaked frames: first $(tcpdump -tt -nn -r "$WORK/leak.pcap" 2>/dev/null | head -1 | cut -d' ' -f1), last $(tcpdump -tt -nn -r "$WORK/leak.pcap" 2>/dev/null | tail -1 | cut -d' ' -f1)"
+		sed 's/^/    /' "$WORK/times"
+		sed 's/^/    v2: /' "$WORK/apply-v2.out"
+		sed 's/^/    v1: /' "$WORK/apply.out"
+	fi
 	[ $rc1 = 0 ] || fail "apply v2 under load exited $rc1: $(cat "$WORK/apply-v2.out")"
 	[ $rc2 = 0 ] || fail "re-apply v1 under load exited $rc2: $(cat "$WORK/apply.out")"
 	"$CBOX" stats --host $HOST >"$WORK/stats.out" 2>&1
-	echo "upgrade: $RATE pps asked, ${pps:-?} pps achieved, ${SECS}s, v1 -> v2 -> v1: sent $sent, received $uniq, lost $((sent - uniq)), plain frames leaving the client $leaks"
+	cdrops=$(chain_drops)
+	echo "upgrade: $RATE pps asked, ${pps:-?} pps achieved, ${SECS}s, v1 -> v2 -> v1: sent $sent, received $uniq, lost $((sent - uniq)), plain frames leaving the client $leaks, chain drop counters $cdrops, overload drops: interfaces $ifdrops, kernel backlog (machine-wide) $backlog"
 	sed 's/^/    /' "$WORK/stats.out"
-	[ "$sent" -gt 0 ] && [ "$uniq" = "$sent" ] || fail "lost $((sent - uniq)) of $sent packets across the upgrade"
+	[ "$sent" -gt 0 ] || fail "nothing sent"
+	[ "$cdrops" = 0 ] || fail "the chain dropped $cdrops packets (see the counters above)"
+	# at a rate the CPUs sustain every packet must arrive; above it the
+	# kernel's input backlog overflows, and only those losses are excused
+	if [ "$uniq" != "$sent" ]; then
+		if [ "$RATE" -le 20000 ]; then
+			fail "lost $((sent - uniq)) of $sent packets across the upgrade"
+		elif [ $((sent - uniq)) -gt $((backlog + ifdrops)) ]; then
+			fail "lost $((sent - uniq)) of $sent packets, more than the $((backlog + ifdrops)) dropped for overload"
+		fi
+	fi
 	[ "$leaks" = 0 ] || fail "$leaks chain packets left the client unencapsulated"
+	detach || fail "detach: $(cat "$WORK/detach.out")"
+	assert_clean
+}
+
+# The same traffic without an upgrade: what the machine loses at this rate
+# anyway (the benchmark's baseline).
+t_steady() {
+	apply v1 || { fail "apply v1: $(cat "$WORK/apply.out")"; return; }
+	traffic_start "$RATE" "$SECS"
+	traffic_wait
+	cdrops=$(chain_drops)
+	echo "steady: $RATE pps asked, ${pps:-?} pps achieved, ${SECS}s, no upgrade: sent $sent, received $uniq, lost $((sent - uniq)), plain frames leaving the client $leaks, chain drop counters $cdrops, overload drops: interfaces $ifdrops, kernel backlog (machine-wide) $backlog"
+	[ "$leaks" = 0 ] || fail "$leaks chain packets left the client unencapsulated"
+	[ "$cdrops" = 0 ] || fail "the chain dropped $cdrops packets"
 	detach || fail "detach: $(cat "$WORK/detach.out")"
 	assert_clean
 }
