@@ -520,6 +520,21 @@ static int emit_rules(struct emitter *em, const struct cbox_plan_host *h)
 	return write_sbuf(em, "rules.txt", &s);
 }
 
+/*
+ * cbox_fwd is sized with headroom (a power of two, at least 64) so that an
+ * upgrade that adds a few rules still fits the pinned map and the loader
+ * updates its entries in place; a map cannot be resized, so an exact size
+ * would make nearly every chain change recreate it.
+ */
+static double fwd_capacity(size_t n_rules)
+{
+	size_t cap = 64;
+
+	while (cap < n_rules)
+		cap <<= 1;
+	return (double)cap;
+}
+
 static cJSON *add_obj(cJSON *parent, const char *key)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -593,8 +608,7 @@ static cJSON *box_json(struct emitter *em, const struct cbox_plan_box *b)
 	}
 	maps = add_obj(o, "maps");
 	fwd = add_obj(maps, "cbox_fwd");
-	cJSON_AddNumberToObject(fwd, "max_entries",
-				b->n_rules ? (double)b->n_rules : 1);
+	cJSON_AddNumberToObject(fwd, "max_entries", fwd_capacity(b->n_rules));
 	snprintf(seed, sizeof(seed), "%s/fwd.seed", f->tag);
 	cJSON_AddStringToObject(fwd, "seed", seed);
 	as = add_obj(o, "anti_spoofing");
