@@ -14,8 +14,10 @@
  * a datagram take the same decision: rules with port ranges that do not
  * include 0 do not match fragments.
  *
- * GSO skbs that match are dropped and counted as ERR (no NSH GSO handler in
- * the kernel); the loader turns off TSO/GSO on the classifier's interface.
+ * GSO skbs that match get NSH at the head at egress, where the device's
+ * software GSO segments them afterwards (see cbox_cls_run); at ingress they
+ * are dropped and counted as ERR. The loader turns off TSO/GSO/GRO on the
+ * classifier's interface, so no NSH frame leaves unsegmented.
  *
  * Template: classifier.bpf.c wraps cbox_cls_run() as cbox_classify; the
  * benchmark builds a variant with CBOX_CLS_NO_CACHE (every packet is a
@@ -383,7 +385,7 @@ static __always_inline int cbox_cls_run(struct __sk_buff *skb)
 	__u32 *cached, idx, spi;
 	__be16 dvlan = 0;
 	__u8 frag = 0, mac[6];
-	int proto, moved;
+	int proto, moved, gso;
 
 	cbox_count(CBOX_STAGE_CLS, CBOX_C_IN);
 	proto = cbox_parse_eth(&c, &eth, &dvlan);
@@ -421,7 +423,8 @@ static __always_inline int cbox_cls_run(struct __sk_buff *skb)
 	rule = bpf_map_lookup_elem(&cbox_cls_rules, &idx);
 	if (!rule)
 		goto pass;
-	if (skb->gso_size)
+	gso = skb->gso_size != 0;
+	if (gso && skb->ingress_ifindex == skb->ifindex)
 		return cbox_cls_drop(CBOX_C_DROP_ERR);
 	spi = rule->spi;
 	__builtin_memcpy(mac, rule->next_mac, 6);
@@ -432,8 +435,23 @@ static __always_inline int cbox_cls_run(struct __sk_buff *skb)
 	 * skb): the skb keeps a 14-byte MAC header, which an ingress hook
 	 * needs so that a bridge forwards the whole NSH frame. A VLAN-tagged
 	 * frame falls back to pushing at the head (fine at egress).
+	 *
+	 * A GSO skb is pushed at the head, and only at egress. The local TCP
+	 * stack builds GSO skbs even with GSO/TSO off on the device (it
+	 * always does, the device's xmit path segments them in software),
+	 * and that happens after this hook: with the network header left on
+	 * the inner IP header and the MAC header grown to outer Ethernet +
+	 * NSH + inner Ethernet, the kernel segments the inner TCP/UDP and
+	 * copies those 52 bytes into every segment. adjust_room would move
+	 * the network header onto the NSH and the segmentation would fail.
+	 * Dropping them instead stalled TCP: a dropped xmit is no loss to
+	 * TCP, it retries the same skb and only single-segment sends got
+	 * through (issue 6). At ingress (skb_iif is the device itself) there
+	 * is no such later segmentation of an NSH frame, so GSO stays an
+	 * error there; the loader turns GRO off.
 	 */
-	moved = !bpf_skb_adjust_room(skb, CBOX_ENCAP_LEN, BPF_ADJ_ROOM_MAC, 0);
+	moved = !gso && !bpf_skb_adjust_room(skb, CBOX_ENCAP_LEN,
+					     BPF_ADJ_ROOM_MAC, 0);
 	if (!moved && bpf_skb_change_head(skb, CBOX_ENCAP_LEN, 0))
 		return cbox_cls_drop(CBOX_C_DROP_ERR);
 	hdr = (void *)(long)skb->data;
