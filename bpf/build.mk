@@ -16,10 +16,16 @@ BPF_CFLAGS  ?= -g -O2
 BPF_CFLAGS  += -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
 	       -Ibpf/templates $(CLANG_BPF_SYS_INCLUDES)
 
+# DWARF goes (llvm-strip -g keeps .BTF and .BTF.ext, which libbpf and the
+# verifier's line info need): every box of a bundle carries a copy of these
+# objects, and DWARF was about a third of their size.
+LLVM_STRIP ?= llvm-strip
+
 $(BUILD)/bpf/%.bpf.o: bpf/templates/%.bpf.c $(BPF_HDRS)
 	$(MSG) BPF $@
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+	$(Q)$(LLVM_STRIP) -g $@
 
 ALL += $(BPF_OBJS)
 
