@@ -13,9 +13,13 @@
  * Counters: the Enc part counts under CBOX_STAGE_ENC (including its TTL
  * drops when merged), the Fwd-only part under CBOX_STAGE_FWD.
  *
- * GSO: the kernel has no NSH GSO handler, so a GSO skb that gets NSH pushed
- * cannot be segmented correctly; such skbs are dropped and counted as ERR.
- * The loader turns off GRO on the box's iface and TSO/GSO on egress_iface.
+ * GSO: a GSO skb (an SF's own TCP, which is always GSO, or GRO) gets its
+ * headers pushed at the head like any other: skb->protocol and the network
+ * header stay on the inner IP header, so the device's software GSO, which
+ * runs after TC egress, segments the inner TCP/UDP and copies outer
+ * Ethernet + NSH (+ inner Ethernet) into every segment (issue 6). That
+ * needs TSO/GSO off on egress_iface, which the loader does (and GRO off on
+ * the box's iface, for speed of the Dec path).
  */
 #if !defined(CBOX_WITH_ENC) && !defined(CBOX_WITH_FWD)
 #error "egress.bpf.h: define CBOX_WITH_ENC and/or CBOX_WITH_FWD"
@@ -169,9 +173,6 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_TTL);
 	ttl -= 1;
 #endif
-	if (skb->gso_size)
-		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_ERR);
-
 	nw = *(struct cbox_nsh_words *)&val->nsh;
 	np = val->nsh.next_proto;
 	/* A bare-IP payload goes back bare (the inner Ethernet header Dec

@@ -104,10 +104,17 @@ static uint64_t stat_get(struct obj *ob, int stage, int counter)
  * real interface of box A would; without it the loopback device is used. */
 static int host_ifindex;
 
+/* as_host: the skb is on the loopback device, on box A's interface as a
+ * locally sent one (skb_iif 0), or as received on it (skb_iif = ifindex) */
+enum { ON_LO, ON_HOST, ON_HOST_INGRESS };
+
+/* gso_size of the skb after the last run that passed a context in */
+static uint32_t gso_size_out;
+
 static int run(struct obj *ob, const struct pkt *in, struct pkt *out,
 	       int *retval, uint32_t gso_size, int as_host)
 {
-	struct __sk_buff ctx = { 0 };
+	struct __sk_buff ctx = { 0 }, ctx_out = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b,
 		    .data_size_in = in->len, .data_out = out->b,
 		    .data_size_out = sizeof(out->b), .repeat = 1);
@@ -121,10 +128,19 @@ static int run(struct obj *ob, const struct pkt *in, struct pkt *out,
 	}
 	if (as_host) {
 		ctx.ifindex = host_ifindex;
+		/* skb_iif is the device itself only at ingress: locally
+		 * sent skbs have 0, forwarded ones their input device */
+		if (as_host == ON_HOST_INGRESS)
+			ctx.ingress_ifindex = host_ifindex;
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
 	}
+	if (o.ctx_in) {
+		o.ctx_out = &ctx_out;
+		o.ctx_size_out = sizeof(ctx_out);
+	}
 	err = bpf_prog_test_run_opts(ob->prog_fd, &o);
+	gso_size_out = ctx_out.gso_size;
 	out->len = o.data_size_out;
 	*retval = (int)o.retval;
 	return err;
@@ -692,8 +708,23 @@ static void test_egress(void)
 		CBOX_C_DROP_SI0, 0);
 	eg_drop("egress: TTL 1 would become 0, dropped", &eg_a, &F_TTL1,
 		CBOX_C_DROP_TTL, 0);
-	eg_drop("egress: GSO skb dropped (no NSH GSO)", &eg_a, &F_TCP4,
-		CBOX_C_DROP_ERR, 1400);
+	/* Issue 6: a GSO skb (an SF's own TCP, or GRO on the SF's iface)
+	 * was dropped; pushed at the head it is segmented after TC egress
+	 * with these headers copied into every segment. */
+	x = fx_new("egress: GSO skb encapsulated like any other, gso_size kept",
+		   &eg_a, TC_ACT_OK, OUT_EXPECT, CBOX_STAGE_ENC, CBOX_C_OUT);
+	routed(&x->in, MAC_A, &F_TCP4);
+	{
+		struct nshspec n = nsh_md1(100, 254, 62);
+
+		nsh_frame(&x->exp, MAC_B, MAC_AE, &n, &x->in);
+	}
+	x->gso = 1400;
+	if (check(x))
+		result(gso_size_out == 1400,
+		       "egress: GSO skb keeps gso_size 1400",
+		       "gso_size %u after the push", gso_size_out);
+	free(x);
 
 	/* Direct link A -> C on one host, then C sends to a remote box D:
 	 * thesis Figure 5.9, for a flow nobody listed in advance. */
@@ -939,11 +970,30 @@ static void test_classifier(void)
 		put8(&x->in, i);
 	check(x);
 	free(x);
-	x = fx_new("classifier: matching GSO skb dropped", &cls, TC_ACT_SHOT,
-		   OUT_ANY, CBOX_STAGE_CLS, CBOX_C_DROP_ERR);
+	/*
+	 * Issue 6: the local TCP stack hands TC egress multi-segment GSO skbs
+	 * even with GSO/TSO off on the device (it segments them later, in
+	 * the device's xmit path). Dropping them stalled every TCP flow.
+	 * Pushed at the head, the frame is the usual encapsulation and the
+	 * segment size (inner TCP payload per segment) is left alone.
+	 */
+	x = fx_new("classifier: matching GSO skb at egress encapsulated, gso_size kept",
+		   &cls, TC_ACT_OK, OUT_EXPECT, CBOX_STAGE_CLS, CBOX_C_OUT);
 	f = flow4(6, 40002, 80, 9);
 	client_frame(&x->in, &f);
+	cls_exp(&x->exp, &x->in, 100);
 	x->gso = 1400;
+	if (check(x))
+		result(gso_size_out == 1400,
+		       "classifier: GSO skb at egress keeps gso_size 1400",
+		       "gso_size %u after the push", gso_size_out);
+	free(x);
+	x = fx_new("classifier: matching GSO skb at ingress dropped", &cls,
+		   TC_ACT_SHOT, OUT_ANY, CBOX_STAGE_CLS, CBOX_C_DROP_ERR);
+	f = flow4(6, 40003, 80, 9);
+	client_frame(&x->in, &f);
+	x->gso = 1400;
+	x->as_host = ON_HOST_INGRESS;
 	check(x);
 	free(x);
 }
