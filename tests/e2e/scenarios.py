@@ -434,6 +434,30 @@ def sc_tcp(r):
     check(not stalls, "iperf3 stalled in intervals starting at %s" % stalls)
     check(retr <= max(50, 0.01 * segs), "retransmit storm: %d retransmits "
           "for %.0f segments" % (retr, segs))
+    # Issue 6: the client's TCP hands its classifier GSO skbs (several
+    # segments each, segmented by the device after TC egress), whatever
+    # the device's GSO/TSO switches say. A stage that drops one counts an
+    # ERR drop; TCP does not see it as a loss (no retransmit), it just
+    # stalls. So: no ERR drop anywhere, and every received byte crossed
+    # the egress stage of each SF in segments of at most the MSS.
+    s1 = r.stats()
+    for tag, stage in (("cls1", "cls"), ("rt1", "dec"), ("rt1", "enc"),
+                       ("fw1", "dec"), ("fw1", "enc"), ("rl1", "dec"),
+                       ("rl1", "enc")):
+        got = delta(r, s1, tag, stage, "drop_err")
+        check(got == 0, "cbox stats: %s %s dropped %d skbs as ERR (GSO?)" %
+              (tag, stage, got))
+    rcvd = res["end"]["sum_received"]["bytes"]
+    cls_out = delta(r, s1, "cls1", "cls", "out")
+    for tag in ("rt1", "fw1", "rl1"):
+        got = delta(r, s1, tag, "enc", "out")
+        check(got >= rcvd / 1448.0, "cbox stats: %s egress out grew by %d, "
+              "fewer than the %.0f segments of the %d bytes received" % (
+                  tag, got, rcvd / 1448.0, rcvd))
+    r.notes.append("classifier encapsulated %d skbs, the last SF sent %d "
+                   "frames (%.1f per classified skb: GSO)" % (
+                       cls_out, delta(r, s1, "rl1", "enc", "out"),
+                       delta(r, s1, "rl1", "enc", "out") / max(cls_out, 1)))
     r.finish_capture()
     # the SYN of the data connection went through the chain
     syn = [f for f in r.frames if f["dport"] == 5201 and f["nsh"]]
