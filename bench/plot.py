@@ -206,7 +206,9 @@ def main():
     d = os.path.abspath(sys.argv[1])
     jobs = [("size.csv", plot_size), ("length.csv", plot_length),
             ("dlinks.csv", lambda d, t: plot_modes(
-                d, t, "dlinks", "Direct links against none")),
+                d, t, "dlinks", "Direct links against none (%s SFs)" %
+                read(os.path.join(d, "dlinks.csv"))[0].get("sf_type",
+                                                          "?"))),
             ("phantom.csv", lambda d, t: plot_modes(
                 d, t, "phantom", "Chaining-Box against a PhantomSFC-like "
                 "star, tc-redirect-delay")),
