@@ -125,7 +125,21 @@ class Bed:
     and server on the bridge, no SF at all (the thesis's baseline).
     """
 
-    def __init__(self, workdir, mode, n=1, **spec_kw):
+    def __init__(self, workdir, mode, n=1, offloads="client-off",
+                 xdp_pass=True, **spec_kw):
+        """offloads: "client-off" (default): TSO/GSO off at the client
+        only; "off": also GRO/GSO/TSO off on every SF's eth0 and on the
+        client's bridge port, the interfaces where cbox apply turns them
+        off, so that a baseline pays what the SFC pays; "default": the
+        machine's defaults everywhere (cbox apply still turns its own
+        interfaces' offloads off)."""
+        if offloads not in ("client-off", "off", "default"):
+            raise ValueError("offloads: %s" % offloads)
+        self.offloads = offloads
+        # cbb-tg needs it; TCP does not, and on a veth an XDP program
+        # takes GSO away from the peer (the client), i.e. the "default
+        # offloads" baseline would not be one
+        self.xdp_pass = xdp_pass
         self.mode = mode
         self.n = n
         self.one_host = spec_kw.get("one_host", False)
@@ -169,17 +183,27 @@ class Bed:
             run(cbxnet.nsexec(UL, "sysctl", "-qw",
                               "net.bridge.bridge-nf-call-%s=0" % fam),
                 check=False)
-        # GSO frames cannot be NSH-encapsulated (no NSH GSO handler):
-        # segment at the client, in every mode, so that all compare alike
-        run(cbxnet.nsexec(CLIENT, "ethtool", "-K", "eth0", "tso", "off",
-                          "gso", "off"))
+        # The classifier pushes NSH at p-client's ingress, where a GSO skb
+        # from the client would arrive whole, and no device segments it
+        # after that hook: TSO/GSO off where NSH is pushed, i.e. at the
+        # client (in every mode, so that all compare alike)
+        if self.offloads != "default":
+            run(cbxnet.nsexec(CLIENT, "ethtool", "-K", "eth0", "tso", "off",
+                              "gso", "off"))
+        if self.offloads == "off":
+            run(cbxnet.nsexec(UL, "ethtool", "-K", "p-client", "tso", "off",
+                              "gso", "off", "gro", "off"))
+            for f in tb.functions.values():
+                run(cbxnet.nsexec(f["netns"], "ethtool", "-K", "eth0", "tso",
+                                  "off", "gso", "off", "gro", "off"))
         if self.mode == "sfc":
             tb.compile()
             tb.apply()
         tb.start_relays()
         # after cbox apply, which may change the port's offloads
-        run(["ip", "-n", UL, "link", "set", "dev", "p-client", "xdpdrv",
-             "obj", XDP_PASS, "sec", "xdp"])
+        if self.xdp_pass:
+            run(["ip", "-n", UL, "link", "set", "dev", "p-client", "xdpdrv",
+                 "obj", XDP_PASS, "sec", "xdp"])
         self._static_fdb()
         if self.mode == "baseline":
             first = tb.chain_nodes()[0]

@@ -189,14 +189,20 @@ def plot_modes(d, tmp, name, title):
 
 
 def plot_tcp(d, tmp):
+    """Clustered bars: x = offload setting, one column per mode."""
     rows = read(os.path.join(d, "tcp.csv"))
+    offs = list(dict.fromkeys(r.get("offloads", "off") for r in rows))
+    names = list(dict.fromkeys(series_name(r) for r in rows))
+    tab = {(series_name(r), r.get("offloads", "off")):
+           num(r["goodput_gbps"]) for r in rows}
     dat = os.path.join(tmp, "tcp.dat")
     with open(dat, "w") as f:
-        f.write('x "goodput"\n')
-        for r in rows:
-            f.write('"%s" %g\n' % (series_name(r), num(r["goodput_gbps"])))
-    bars(tmp, dat, ["goodput"], "TCP goodput (iperf3)", "Gbit/s", "",
-         os.path.join(d, "tcp.png"))
+        f.write("x " + " ".join('"%s"' % s for s in names) + "\n")
+        for o in offs:
+            f.write('"offloads %s" ' % o + " ".join(
+                "%g" % tab.get((s, o), float("nan")) for s in names) + "\n")
+    bars(tmp, dat, names, "TCP goodput (iperf3), client to server",
+         "Gbit/s", "GRO/GSO/TSO", os.path.join(d, "tcp.png"))
 
 
 def main():
