@@ -369,13 +369,18 @@ static void feats_free(struct feats *f)
 
 static int feats_get(int fd, const char *ifname, struct feats *f)
 {
-	struct {
+	/* room for the one data[] word the kernel fills in; a union rather
+	 * than a struct with a member after the flexible array, which clang
+	 * rejects */
+	union {
 		struct ethtool_sset_info hdr;
-		uint32_t buf[1];
-	} ss = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
-			  .sset_mask = 1ULL << ETH_SS_FEATURES } };
+		uint8_t raw[sizeof(struct ethtool_sset_info) + sizeof(uint32_t)];
+	} ss;
 	int err;
 
+	memset(&ss, 0, sizeof(ss));
+	ss.hdr.cmd = ETHTOOL_GSSET_INFO;
+	ss.hdr.sset_mask = 1ULL << ETH_SS_FEATURES;
 	memset(f, 0, sizeof(*f));
 	err = eth_ioctl(fd, ifname, &ss);
 	if (err)

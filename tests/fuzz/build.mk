@@ -77,11 +77,8 @@ TEST_SUITES += test-fuzz-regressions
 # cboxc, cbox and the unit tests built with clang -fsanitize=address,undefined
 # in a separate build directory; any finding aborts the test that hit it.
 ASAN_BUILD  ?= build-asan
-# The product builds with gcc; clang flags a GNU extension gcc accepts
-# (runtime/netlink.c: a struct ending in a flexible array, nested), which is
-# not what this build looks for.
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	       -fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not-at-end
+	       -fno-omit-frame-pointer
 ASAN_SUITES ?= test-unit test-schema-suite test-bad-specs test-examples test-golden \
 	       test-runtime test-hardening-loader
 
