@@ -77,6 +77,15 @@ int cbox_graph_write(const struct cbox_plan *plan, FILE *out)
 		const char *col = palette[c % np];
 
 		for (size_t j = 0; j < ch->n_match; j++) {
+			bool seen = false;
+
+			/* one entry edge per classifier and chain, however
+			 * many of the chain's rules name that classifier */
+			for (size_t k = 0; k < j && !seen; k++)
+				seen = !strcmp(ch->match[k].classifier,
+					       ch->match[j].classifier);
+			if (seen)
+				continue;
 			fprintf(out, "\t");
 			q(out, "c:", ch->match[j].classifier);
 			fprintf(out, " -> ");
