@@ -312,8 +312,15 @@ static int dlink_name(struct cbox_plan_dlink *l, struct u64map *used)
 		l->mac[3] = k >> 16;
 		l->mac[4] = k >> 8;
 		l->mac[5] = k;
-		memcpy(l->peer_mac, l->mac, 6);
-		l->peer_mac[5] |= 1;
+		/* The downstream end wears the downstream box's own MAC: the
+		 * upstream stage readdresses the frame to it, and a frame the
+		 * SF sends on still addressed to the box is one an
+		 * L2-transparent SF (tc-redirect) did not readdress, whose
+		 * original dst MAC the egress stage then restores; a second
+		 * MAC would leave such a frame addressed to the veth at the
+		 * end of a chain (Figure 5.9b). Both interfaces sit in the
+		 * box's netns and only eth0 is on the underlay. */
+		memcpy(l->peer_mac, l->to->fn->mac, 6);
 		return 0;
 	}
 }

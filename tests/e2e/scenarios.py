@@ -321,6 +321,10 @@ def sc_dlinks(r):
     # random source ports: nothing about these flows is known in advance
     flows_a = [r.udp(7100) for _ in range(3)]
     flows_b = [r.udp(7200) for _ in range(3)]
+    # case b again with an L2-transparent last SF (tc-redirect), which
+    # leaves the frame addressed as the direct link delivered it: the
+    # egress stage must give it back its original dst MAC
+    flows_c = [r.udp(7300) for _ in range(3)]
     r.finish_capture()
     for f in flows_a:
         r.expect_delivered(f)
@@ -328,9 +332,14 @@ def sc_dlinks(r):
     for f in flows_b:
         r.expect_delivered(f)
         r.expect_path(f, 520)
-    stats_check(r, {510: 9, 520: 9})
+    for f in flows_c:
+        r.expect_delivered(f)
+        r.expect_path(f, 530)
+    stats_check(r, {510: 9, 520: 9, 530: 9})
     r.notes.append("case a (a1,a2 direct, a3 remote):\n" + r.trace(flows_a[0]))
     r.notes.append("case b (b2,b3 direct, end):\n" + r.trace(flows_b[0]))
+    r.notes.append("case b, tc-redirect last (c1,c2 direct, end):\n" +
+                   r.trace(flows_c[0]))
 
 
 @scenario("shared", "shared.json", "one SF shared by two chains")

@@ -305,6 +305,8 @@ static void test_dlink_corner_cases(void **state)
 	assert_int_equal(l->mac[0], 0x02);
 	assert_int_equal(l->mac[1], 0xcd);
 	assert_memory_not_equal(l->mac, l->peer_mac, 6);
+	/* the downstream end wears the downstream box's MAC */
+	assert_memory_equal(l->peer_mac, l->to->fn->mac, 6);
 	assert_int_equal(p->hosts[0].n_dlinks, 1);
 
 	a = box(p, "a");
