@@ -126,7 +126,7 @@ class Bed:
     """
 
     def __init__(self, workdir, mode, n=1, offloads="client-off",
-                 xdp_pass=True, **spec_kw):
+                 xdp_pass=True, sf_xdp=False, **spec_kw):
         """offloads: "client-off" (default): TSO/GSO off at the client
         only; "off": also GRO/GSO/TSO off on every SF's eth0 and on the
         client's bridge port, the interfaces where cbox apply turns them
@@ -140,6 +140,10 @@ class Bed:
         # takes GSO away from the peer (the client), i.e. the "default
         # offloads" baseline would not be one
         self.xdp_pass = xdp_pass
+        # an XDP_PASS program on every SF's eth0 (baseline only): Dec is
+        # an XDP program there, and XDP switches a veth's receive path to
+        # NAPI; this separates that cost from Chaining-Box's own
+        self.sf_xdp = sf_xdp
         self.mode = mode
         self.n = n
         self.one_host = spec_kw.get("one_host", False)
@@ -204,6 +208,10 @@ class Bed:
         if self.xdp_pass:
             run(["ip", "-n", UL, "link", "set", "dev", "p-client", "xdpdrv",
                  "obj", XDP_PASS, "sec", "xdp"])
+        if self.sf_xdp:
+            for f in tb.functions.values():
+                run(["ip", "-n", f["netns"], "link", "set", "dev", "eth0",
+                     "xdpdrv", "obj", XDP_PASS, "sec", "xdp"])
         self._static_fdb()
         if self.mode == "baseline":
             first = tb.chain_nodes()[0]

@@ -88,7 +88,7 @@ plot %s
 
 
 def lines_with_fit(tmp, groups, title, ylabel, xlabel, out, fit=True,
-                   xint=True):
+                   xint=True, key="top left"):
     """groups: [(label, [(x, y, err)])]; a least-squares line per group."""
     plots = []
     script = ""
@@ -113,13 +113,14 @@ set ylabel "%s"
 set xlabel "%s"
 set fit quiet
 set fit logfile '/dev/null'
-set key top left
+set key %s
 set yrange [0:*]
 set offsets 0.5, 0.5, 0, 0
 %s
 %s
 plot %s
-""" % (out, title, ylabel, xlabel, "set xtics 1" if xint else "", script,
+""" % (out, title, ylabel, xlabel, key, "set xtics 1" if xint else "",
+       script,
        ", ".join(plots)), tmp)
 
 
@@ -140,7 +141,7 @@ def plot_size(d, tmp):
     lines_with_fit(tmp, groups, "Latency by packet size (ping RTT median)",
                    "RTT (us)", "frame size (B)",
                    os.path.join(d, "size_latency.png"), fit=False,
-                   xint=False)
+                   xint=False, key="outside right")
 
 
 def plot_length(d, tmp):

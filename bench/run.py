@@ -123,11 +123,15 @@ def exp_size(cfg, out):
 
 def length_rows(cfg, modes, **spec_kw):
     rows = []
-    for mode in modes:
-        for n in cfg.lengths:
-            bedmode = {"plain": "baseline", "cbox": "sfc",
-                       "cbox-dlinks": "sfc"}[mode]
+    # modes interleaved per length, so that a slow spell of the shared
+    # machine hits SFC and baseline alike instead of one curve
+    for n in cfg.lengths:
+        for mode in modes:
+            bedmode = {"plain": "baseline", "plain-xdp": "baseline",
+                       "cbox": "sfc", "cbox-dlinks": "sfc"}[mode]
             kw = dict(spec_kw)
+            if mode == "plain-xdp":
+                kw["sf_xdp"] = True
             if mode == "cbox-dlinks":
                 kw["one_host"] = True
             try:
@@ -158,7 +162,7 @@ def exp_length(cfg, out):
     with Bed(os.path.join(WORK, "len"), "direct") as bed:
         d = dict(mode="direct", chain_len=0)
         d.update(measure(bed, cfg))
-    rows = [d] + length_rows(cfg, ["plain", "cbox"])
+    rows = [d] + length_rows(cfg, ["plain", "plain-xdp", "cbox"])
     byk = {(r["mode"], r["chain_len"]): r for r in rows}
     for r in rows:
         p = byk.get(("plain", r["chain_len"]), d)
@@ -170,12 +174,13 @@ def exp_length(cfg, out):
                "loss_pct", "lat_median_us", "lat_p99_us", "lat_stdev_us",
                "ratio_mpps_vs_plain", "ratio_mpps_vs_direct",
                "added_lat_us"])
-    f = fits(rows, ["plain", "cbox"])
+    f = fits(rows, ["plain", "plain-xdp", "cbox"])
     sl = {x["mode"]: x["slope_us_per_sf"] for x in f}
-    if "plain" in sl and "cbox" in sl:
-        f.append(dict(mode="cbox-minus-plain", metric="lat_median_us",
-                      intercept_us=float("nan"),
-                      slope_us_per_sf=sl["cbox"] - sl["plain"]))
+    for base in ("plain", "plain-xdp"):
+        if base in sl and "cbox" in sl:
+            f.append(dict(mode="cbox-minus-" + base, metric="lat_median_us",
+                          intercept_us=float("nan"),
+                          slope_us_per_sf=sl["cbox"] - sl[base]))
     write_csv(os.path.join(out, "length_fit.csv"), f,
               ["mode", "metric", "intercept_us", "slope_us_per_sf"])
     return rows

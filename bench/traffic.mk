@@ -38,7 +38,9 @@ CBB_RESULTS := bench/results
 bench: bench-traffic
 	@for t in bench-stages bench-compile; do \
 		if $(MAKE) --no-print-directory -n $$t >/dev/null 2>&1; then \
-			$(MAKE) --no-print-directory $$t || exit 1; \
+			$(MAKE) --no-print-directory $$t \
+				>$(CBB_RESULTS)/$$t.txt 2>&1; rc=$$?; \
+			cat $(CBB_RESULTS)/$$t.txt; [ $$rc -eq 0 ] || exit 1; \
 		else echo "  bench: no target $$t yet, skipped"; fi; \
 	done
 	$(Q)$(MAKE) --no-print-directory bench-plots
