@@ -46,6 +46,7 @@ enum undo_kind {
 	U_VETH_DEL,
 	U_XDP_DETACH,
 	U_XDP_RESTORE,
+	U_XDP_REATTACH,
 	U_TC_DETACH,
 	U_TC_RESTORE,
 	U_QDISC_DEL,
@@ -79,6 +80,7 @@ struct undo {
 	struct offloads off;
 	struct snapshot snap;
 	int new_fd;		/* for XDP restore: the fd now attached */
+	int old_fd;		/* for XDP reattach: keeps the old program alive */
 };
 
 struct mapent {
@@ -116,6 +118,7 @@ struct actx {
 	struct manifest *m;
 	const char *host;
 	bool fix_mtu;
+	enum cbox_xdp_mode xdp_mode;
 	cJSON *st;
 	char *old_state;	/* text of the record before, NULL: none */
 	struct undo *undo;
@@ -768,6 +771,19 @@ static void run_undo(struct actx *c)
 			close(old);
 			break;
 		}
+		case U_XDP_REATTACH:
+			/* runs after the new program's U_XDP_DETACH: put the
+			 * old one back in the mode it ran in before */
+			ifindex = ifindex_in(ns, u->ifname);
+			err = ifindex > 0 ? ns_enter(ns, &saved) : -ENODEV;
+			if (!err) {
+				err = bpf_xdp_attach(ifindex, u->old_fd,
+						     u->mode | XDP_FLAGS_UPDATE_IF_NOEXIST,
+						     NULL);
+				ns_leave(saved);
+			}
+			close(u->old_fd);
+			break;
 		case U_TC_DETACH: {
 			uint32_t all[1] = { u->prog_id };
 
@@ -1659,6 +1675,47 @@ static int write_seeds(struct actx *c)
 
 /* ---- attach ---- */
 
+static const char *xdp_mode_str(uint32_t mode)
+{
+	return mode == XDP_FLAGS_SKB_MODE ? "generic" : "native";
+}
+
+/* Does the mode an XDP program runs in satisfy --xdp-mode? */
+static bool xdp_mode_ok(enum cbox_xdp_mode want, uint32_t mode)
+{
+	if (want == CBOX_XDP_NATIVE)
+		return mode == XDP_FLAGS_DRV_MODE;
+	if (want == CBOX_XDP_GENERIC)
+		return mode == XDP_FLAGS_SKB_MODE;
+	return true;
+}
+
+/*
+ * First attachment on an iface, in the mode --xdp-mode asks for; auto tries
+ * native and falls back to generic when the driver refuses. Runs inside
+ * the iface's netns; returns the mode used in *mode.
+ */
+static int xdp_attach_new(struct actx *c, struct loaded *l, int ifindex,
+			  uint32_t *mode)
+{
+	int err, err2;
+
+	*mode = c->xdp_mode == CBOX_XDP_GENERIC ? XDP_FLAGS_SKB_MODE :
+						  XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_attach(ifindex, l->fd, *mode | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
+	if (!err || c->xdp_mode != CBOX_XDP_AUTO || err == -EBUSY ||
+	    err == -EEXIST)
+		return err;
+	*mode = XDP_FLAGS_SKB_MODE;
+	err2 = bpf_xdp_attach(ifindex, l->fd, *mode | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			      NULL);
+	if (!err2)
+		pr_warn("%s/%s: native XDP refused (%s), using generic (SKB) mode",
+			nsname(l->netns), l->iface, strerror(-err));
+	return err2;
+}
+
 static int attach_xdp(struct actx *c, struct loaded *l, const char *box)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
@@ -1684,15 +1741,14 @@ static int attach_xdp(struct actx *c, struct loaded *l, const char *box)
 	cJSON_AddStringToObject(it, "box", box);
 	cJSON_AddStringToObject(it, "stage", l->stage);
 	cJSON_AddNumberToObject(it, "prog_id", l->id);
-	if (cur) {
+	if (cur && xdp_mode_ok(c->xdp_mode, mode)) {
 		/* atomic swap, in the mode it already runs in */
 		oldfd = bpf_prog_get_fd_by_id(cur);
 		if (oldfd < 0)
 			err = -errno;
 		xo.old_prog_fd = oldfd;
 		if (!err) {
-			cJSON_AddStringToObject(it, "mode", mode == XDP_FLAGS_SKB_MODE ?
-							    "generic" : "native");
+			cJSON_AddStringToObject(it, "mode", xdp_mode_str(mode));
 			if ((rc = state_add(c->host, c->st, it))) {
 				close(oldfd);
 				return rc;
@@ -1717,8 +1773,50 @@ static int attach_xdp(struct actx *c, struct loaded *l, const char *box)
 			u->mode = mode;
 			u->new_fd = l->fd;
 		}
-		mstr = mode == XDP_FLAGS_SKB_MODE ? "generic" : "native";
+		mstr = xdp_mode_str(mode);
 	} else {
+		/*
+		 * The kernel keeps one XDP program per iface and refuses a
+		 * second one in the other mode, so a mode change cannot be an
+		 * atomic swap: the old program comes off (only if it is still
+		 * the one we saw), the new one goes on, and the iface passes
+		 * traffic unfiltered in between. A failure puts the old one
+		 * back in its old mode.
+		 */
+		if (cur) {
+			LIBBPF_OPTS(bpf_xdp_attach_opts, dopt);
+			struct undo *u;
+
+			oldfd = bpf_prog_get_fd_by_id(cur);
+			if (oldfd < 0) {
+				err = -errno;
+				cJSON_Delete(it);
+				return cbox_err(CBOX_EXIT_SYS, "%s/%s: XDP prog %u: %s",
+						nsname(l->netns), l->iface, cur,
+						strerror(-err));
+			}
+			pr_info("%s/%s: XDP mode %s -> %s (detach, then attach)",
+				nsname(l->netns), l->iface, xdp_mode_str(mode),
+				c->xdp_mode == CBOX_XDP_GENERIC ? "generic" : "native");
+			dopt.old_prog_fd = oldfd;
+			err = ns_enter(l->netns, &saved);
+			if (!err) {
+				err = bpf_xdp_detach(ifindex, mode | XDP_FLAGS_REPLACE,
+						     &dopt);
+				ns_leave(saved);
+			}
+			if (err) {
+				close(oldfd);
+				cJSON_Delete(it);
+				return cbox_err(CBOX_EXIT_SYS, "%s/%s: XDP detach for mode change: %s",
+						nsname(l->netns), l->iface,
+						strerror(-err));
+			}
+			u = push_undo(c, U_XDP_REATTACH, l->netns, l->iface);
+			u->prog_id = cur;
+			u->mode = mode;
+			u->old_fd = oldfd;
+		}
 		cJSON_AddStringToObject(it, "mode", "native");
 		if ((rc = state_add(c->host, c->st, it)))
 			return rc;
@@ -1726,25 +1824,16 @@ static int attach_xdp(struct actx *c, struct loaded *l, const char *box)
 		if (err)
 			return cbox_err(CBOX_EXIT_SYS, "netns %s: %s", nsname(l->netns),
 					strerror(-err));
-		mode = XDP_FLAGS_DRV_MODE;
-		err = bpf_xdp_attach(ifindex, l->fd,
-				     mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		if (err && err != -EBUSY && err != -EEXIST) {
-			int err2;
-
-			mode = XDP_FLAGS_SKB_MODE;
-			err2 = bpf_xdp_attach(ifindex, l->fd,
-					      mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-			if (!err2)
-				pr_warn("%s/%s: native XDP refused (%s), using generic (SKB) mode",
-					nsname(l->netns), l->iface, strerror(-err));
-			err = err2;
-		}
+		err = xdp_attach_new(c, l, ifindex, &mode);
 		ns_leave(saved);
 		if (err)
-			return cbox_err(CBOX_EXIT_SYS, "%s/%s: XDP attach: %s",
-					nsname(l->netns), l->iface, strerror(-err));
-		mstr = mode == XDP_FLAGS_SKB_MODE ? "generic" : "native";
+			return cbox_err(CBOX_EXIT_SYS, "%s/%s: XDP attach (%s mode%s): %s",
+					nsname(l->netns), l->iface,
+					xdp_mode_str(mode),
+					c->xdp_mode == CBOX_XDP_NATIVE ?
+						", --xdp-mode native: no fallback" : "",
+					strerror(-err));
+		mstr = xdp_mode_str(mode);
 		it = state_find(c->st, key);
 		cJSON_ReplaceItemInObject(it, "mode", cJSON_CreateString(mstr));
 		state_save(c->host, c->st);
@@ -2121,7 +2210,8 @@ static bool unchanged(struct actx *c, cJSON *report)
 			continue;
 		}
 		if (!strcmp(kind, "xdp")) {
-			if (xdp_current(ns, ifn, &ifindex, &id, &mode))
+			if (xdp_current(ns, ifn, &ifindex, &id, &mode) ||
+			    !xdp_mode_ok(c->xdp_mode, mode))
 				return false;
 		} else if (!strcmp(kind, "tc")) {
 			if (tc_current(ns, ifn, jnum(it, "egress", 0),
@@ -2202,7 +2292,8 @@ static void print_result(const char *host, const char *result, cJSON *report)
 	cJSON_Delete(o);
 }
 
-int cmd_apply(const char *dir, const char *host_opt, bool fix_mtu)
+int cmd_apply(const char *dir, const char *host_opt, bool fix_mtu,
+	      enum cbox_xdp_mode xdp_mode)
 {
 	struct manifest m;
 	struct actx c = { 0 };
@@ -2216,6 +2307,7 @@ int cmd_apply(const char *dir, const char *host_opt, bool fix_mtu)
 	c.m = &m;
 	c.host = m.host;
 	c.fix_mtu = fix_mtu;
+	c.xdp_mode = xdp_mode;
 	c.report = report;
 	c.fault_after = fa ? atol(fa) : 0;
 	c.kill_at = getenv("CBOX_KILL_AT") ? atol(getenv("CBOX_KILL_AT")) : 0;

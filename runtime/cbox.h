@@ -187,7 +187,15 @@ int state_hosts(char ***hosts, int *n);
 
 /* ---- apply.c ---- */
 
-int cmd_apply(const char *dir, const char *host, bool fix_mtu);
+/* --xdp-mode: auto tries native and falls back to generic (SKB) mode */
+enum cbox_xdp_mode {
+	CBOX_XDP_AUTO,
+	CBOX_XDP_NATIVE,
+	CBOX_XDP_GENERIC,
+};
+
+int cmd_apply(const char *dir, const char *host, bool fix_mtu,
+	      enum cbox_xdp_mode xdp_mode);
 int cmd_detach(const char *dir, const char *host, bool all);
 /* Collects the prog ids of everything pinned under a host's bpffs dir. */
 int pinned_prog_ids(const char *host, uint32_t **ids, int *n);

@@ -106,6 +106,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: cbox [-j] [-v] COMMAND ...\n"
 		"  cbox apply BUNDLE_DIR [--host NAME] [--fix-mtu]\n"
+		"             [--xdp-mode auto|native|generic]\n"
 		"  cbox detach BUNDLE_DIR | --all [--host NAME]\n"
 		"  cbox status [--host NAME]\n"
 		"  cbox stats [--host NAME] [--watch [SECS]]\n"
@@ -130,10 +131,12 @@ int main(int argc, char **argv)
 		{ "fix-mtu", no_argument, NULL, 'M' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "watch", optional_argument, NULL, 'w' },
+		{ "xdp-mode", required_argument, NULL, 'X' },
 		{ 0 },
 	};
 	const char *host = NULL, *cmd = NULL, *arg = NULL;
-	bool fix_mtu = false, all = false;
+	bool fix_mtu = false, all = false, xdp_mode_set = false;
+	enum cbox_xdp_mode xdp_mode = CBOX_XDP_AUTO;
 	int watch = 0, c, rc, nargs = 0;
 
 	/* Options may come before or after the command (bpftool style). */
@@ -171,6 +174,19 @@ int main(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
+		case 'X':
+			if (!strcmp(optarg, "auto"))
+				xdp_mode = CBOX_XDP_AUTO;
+			else if (!strcmp(optarg, "native"))
+				xdp_mode = CBOX_XDP_NATIVE;
+			else if (!strcmp(optarg, "generic"))
+				xdp_mode = CBOX_XDP_GENERIC;
+			else {
+				rc = usage_err("--xdp-mode: give auto, native or generic");
+				goto out;
+			}
+			xdp_mode_set = true;
+			break;
 		case 'w':
 			/* --watch [SECS]: a following number is its value */
 			if (optarg)
@@ -195,8 +211,10 @@ int main(int argc, char **argv)
 	if (!cmd) {
 		usage(stderr);
 		rc = usage_err("missing command");
+	} else if (xdp_mode_set && strcmp(cmd, "apply")) {
+		rc = usage_err("--xdp-mode: only for apply");
 	} else if (!strcmp(cmd, "apply")) {
-		rc = arg ? cmd_apply(arg, host, fix_mtu) :
+		rc = arg ? cmd_apply(arg, host, fix_mtu, xdp_mode) :
 			   usage_err("apply: missing BUNDLE_DIR");
 	} else if (!strcmp(cmd, "detach")) {
 		if (!arg == !all)

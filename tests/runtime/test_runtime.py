@@ -12,7 +12,9 @@ the bpffs listing), not against cbox's own output alone:
   fault injected at every step rolls back to the exact state before; a
   kill -9 at a step converges (detach, or apply again); foreign tc filter
   and clsact survive; a foreign XDP program is never replaced; MTU refused
-  or fixed (--fix-mtu) and restored; GRO/GSO/TSO switched off and restored.
+  or fixed (--fix-mtu) and restored; GRO/GSO/TSO switched off and restored;
+  --xdp-mode generic attaches in SKB mode (ip -d link, bpftool net), is
+  idempotent, and a switch native -> generic rolls back at every step.
 """
 import atexit
 import json
@@ -458,14 +460,15 @@ def t_upgrade(b2, ids):
     return new
 
 
-def t_faults(bundle, label, after=None):
+def t_faults(bundle, label, after=None, extra=()):
     """Fail each step in turn: every time, the state must equal the one
     before (programs, ids, maps and their contents, links, qdiscs, pins)."""
     print("failure injection rolls back (%s)" % label)
     before = snapshot()
     k, steps, tried = 1, 0, 0
     while k < 400:
-        rc, out = apply(bundle, "--fix-mtu", env={"CBOX_FAULT_AFTER": str(k)})
+        rc, out = apply(bundle, "--fix-mtu", *extra,
+                        env={"CBOX_FAULT_AFTER": str(k)})
         if rc == 0:
             steps = k
             break
@@ -514,6 +517,70 @@ def t_foreign_xdp(b1, base):
          "off"])
 
 
+def xdp_modes():
+    """Mode of every XDP attachment in our namespaces, from ip -j -d link
+    (1 driver, 2 generic/SKB, as the kernel's IFLA_XDP_ATTACHED says)."""
+    m = {}
+    for ns in NS.values():
+        for link in json.loads(run(["ip", "-n", ns, "-j", "-d", "link",
+                                    "show"]).stdout):
+            x = link.get("xdp")
+            if x and x.get("prog", {}).get("id"):
+                m["%s/%s" % (ns, link["ifname"])] = \
+                    {1: "native", 2: "generic"}.get(x.get("mode"),
+                                                    x.get("mode"))
+    return m
+
+
+def t_xdp_mode(b1, base):
+    print("--xdp-mode generic|native|auto")
+    p = cbox("apply", "--host", HOST, "--xdp-mode", "fast", b1)
+    check(p.returncode == 2, "--xdp-mode fast: usage error (exit 2)")
+    same(base, snapshot(), "nothing touched")
+    rc, out = apply(b1, "--fix-mtu", "--xdp-mode", "generic")
+    check(rc == 0 and out.get("result") == "applied",
+          "apply --xdp-mode generic: %s" % out.get("result", out))
+    modes = xdp_modes()
+    check(modes and set(modes.values()) == {"generic"},
+          "every XDP program in generic mode (ip -d link): %s" % modes)
+    txt = run(["ip", "-n", NS["a"], "-d", "link", "show", "dev",
+               "eth0"]).stdout
+    check(" xdpgeneric" in txt and "prog/xdp" in txt,
+          "ip -d link shows xdpgeneric on %s/eth0" % NS["a"])
+    net = run(["ip", "netns", "exec", NS["a"], "bpftool", "net",
+               "show"]).stdout
+    # bpftool lists it as "eth0(IFINDEX) generic id N"
+    check(any(l.split()[:1] and l.split()[0].startswith("eth0(") and
+              l.split()[1:2] == ["generic"] for l in net.splitlines()),
+          "bpftool net shows eth0 in generic mode")
+    ids = kernel_prog_ids()
+    rc, out = apply(b1, "--fix-mtu", "--xdp-mode", "generic")
+    check(rc == 0 and out.get("result") == "no change" and
+          kernel_prog_ids() == ids and xdp_modes() == modes,
+          "second apply --xdp-mode generic: no change, same programs")
+    rc, out = apply(b1, "--fix-mtu")
+    check(rc == 0 and out.get("result") == "no change" and
+          kernel_prog_ids() == ids,
+          "apply (auto) keeps the generic attachment: no change")
+    rc, out = apply(b1, "--fix-mtu", "--xdp-mode", "native")
+    modes = xdp_modes()
+    check(rc == 0 and out.get("result") == "applied" and modes and
+          set(modes.values()) == {"native"},
+          "apply --xdp-mode native switches generic -> native: %s" % modes)
+    rc, out = apply(b1, "--fix-mtu", "--xdp-mode", "native")
+    check(rc == 0 and out.get("result") == "no change",
+          "second apply --xdp-mode native: no change")
+    # every fault during native -> generic must leave it native, as before
+    t_faults(b1, "mode switch native -> generic",
+             extra=("--xdp-mode", "generic"))
+    modes = xdp_modes()
+    check(modes and set(modes.values()) == {"generic"},
+          "after the switch: generic %s" % modes)
+    p = cbox("detach", "--host", HOST, b1)
+    check(p.returncode == 0, "detach")
+    same(base, snapshot(), "detach leaves everything as before")
+
+
 def main():
     if os.geteuid() != 0:
         print("test-runtime: needs root")
@@ -530,6 +597,7 @@ def main():
     t_preflight(base)
     t_mtu(b1, base)
     t_foreign_xdp(b1, base)
+    t_xdp_mode(b1, base)
     t_faults(b1, "fresh apply",
              after=lambda: (cbox("detach", "--host", HOST, b1),
                             same(base, snapshot(), "detach after it")))
