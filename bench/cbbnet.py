@@ -126,7 +126,7 @@ class Bed:
     """
 
     def __init__(self, workdir, mode, n=1, offloads="client-off",
-                 xdp_pass=True, sf_xdp=False, **spec_kw):
+                 xdp_pass=True, sf_xdp=False, xdp_mode=None, **spec_kw):
         """offloads: "client-off" (default): TSO/GSO off at the client
         only; "off": also GRO/GSO/TSO off on every SF's eth0 and on the
         client's bridge port, the interfaces where cbox apply turns them
@@ -144,6 +144,8 @@ class Bed:
         # an XDP program there, and XDP switches a veth's receive path to
         # NAPI; this separates that cost from Chaining-Box's own
         self.sf_xdp = sf_xdp
+        # SFC only: cbox apply --xdp-mode for Dec (None: cbox's default)
+        self.xdp_mode = xdp_mode
         self.mode = mode
         self.n = n
         self.one_host = spec_kw.get("one_host", False)
@@ -203,6 +205,8 @@ class Bed:
         if self.mode == "sfc":
             tb.compile()
             tb.apply()
+            if self.xdp_mode:
+                self._xdp_mode()
         tb.start_relays()
         # after cbox apply, which may change the port's offloads
         if self.xdp_pass:
@@ -219,6 +223,23 @@ class Bed:
         else:
             # SFC: the classifier readdresses; direct: the server itself
             self.first_mac = SERVER_MAC
+
+    def _xdp_mode(self):
+        """Apply again with --xdp-mode (the testbed's apply takes no
+        options): cbox moves Dec to that mode; then check with ip that
+        every XDP program in the SF namespaces runs in it."""
+        for h, d in self.tb.applied:
+            run([cbxnet.CBOX, "apply", "--host", h, "--xdp-mode",
+                 self.xdp_mode, d])
+        want = {"native": 1, "generic": 2}.get(self.xdp_mode)
+        for f in self.tb.functions.values():
+            for link in json.loads(run(["ip", "-n", f["netns"], "-j", "-d",
+                                        "link", "show"])):
+                x = link.get("xdp")
+                if x and want and x.get("mode") != want:
+                    raise BenchError("%s/%s: XDP mode %s, wanted %s" %
+                                     (f["netns"], link["ifname"],
+                                      x.get("mode"), self.xdp_mode))
 
     def _static_fdb(self):
         """Teach the bridge every port's MAC up front: until an SF sends

@@ -4,7 +4,8 @@
 
   bench/run.py [--smoke] [--out DIR] [EXPERIMENT...]
 
-Experiments: size, length, dlinks, phantom, tcp, memory (default: all).
+Experiments: size, length, dlinks, phantom, tcp, memory, xdpmode
+(default: all).
 Each writes DIR/<experiment>.csv (default DIR: bench/results). Every
 Chaining-Box figure comes with a baseline measured in the same run, on the
 same namespaces: "plain" = the same SFs as IP next hops without NSH or BPF
@@ -118,17 +119,20 @@ def exp_size(cfg, out):
     return rows
 
 
-def length_rows(cfg, modes, **spec_kw):
+def length_rows(cfg, modes, lengths=None, **spec_kw):
     rows = []
     # modes interleaved per length, so that a slow spell of the shared
     # machine hits SFC and baseline alike instead of one curve
-    for n in cfg.lengths:
+    for n in lengths or cfg.lengths:
         for mode in modes:
             bedmode = {"plain": "baseline", "plain-xdp": "baseline",
-                       "cbox": "sfc", "cbox-dlinks": "sfc"}[mode]
+                       "cbox": "sfc", "cbox-generic": "sfc",
+                       "cbox-native": "sfc", "cbox-dlinks": "sfc"}[mode]
             kw = dict(spec_kw)
             if mode == "plain-xdp":
                 kw["sf_xdp"] = True
+            if mode in ("cbox-generic", "cbox-native"):
+                kw["xdp_mode"] = mode[5:]
             if mode == "cbox-dlinks":
                 kw["one_host"] = True
             try:
@@ -179,6 +183,27 @@ def exp_length(cfg, out):
                           intercept_us=float("nan"),
                           slope_us_per_sf=sl["cbox"] - sl[base]))
     write_csv(os.path.join(out, "length_fit.csv"), f,
+              ["mode", "metric", "intercept_us", "slope_us_per_sf"])
+    return rows
+
+
+def exp_xdpmode(cfg, out):
+    """Issue 7: Dec in native vs generic (SKB) XDP mode, with the plain
+    baseline interleaved; ping RTT at L = 1, 3, 5 and 64 B throughput."""
+    modes = ["plain", "cbox-native", "cbox-generic"]
+    rows = length_rows(cfg, modes, lengths=[1, 2] if cfg.smoke else
+                       [1, 3, 5])
+    write_csv(os.path.join(out, "xdpmode.csv"), rows,
+              ["mode", "chain_len", "tx_mpps", "rx_mpps", "rx_gbps",
+               "loss_pct", "lat_median_us", "lat_p99_us", "lat_stdev_us"])
+    f = fits(rows, modes)
+    sl = {x["mode"]: x["slope_us_per_sf"] for x in f}
+    for m in ("cbox-native", "cbox-generic"):
+        if m in sl and "plain" in sl:
+            f.append(dict(mode=m + "-minus-plain", metric="lat_median_us",
+                          intercept_us=float("nan"),
+                          slope_us_per_sf=sl[m] - sl["plain"]))
+    write_csv(os.path.join(out, "xdpmode_fit.csv"), f,
               ["mode", "metric", "intercept_us", "slope_us_per_sf"])
     return rows
 
@@ -317,7 +342,8 @@ def exp_memory(cfg, out):
 
 
 EXPERIMENTS = {"size": exp_size, "length": exp_length, "dlinks": exp_dlinks,
-               "phantom": exp_phantom, "tcp": exp_tcp, "memory": exp_memory}
+               "phantom": exp_phantom, "tcp": exp_tcp, "memory": exp_memory,
+               "xdpmode": exp_xdpmode}
 
 
 def main():
