@@ -87,6 +87,21 @@ plot %s
 """ % (out, title, ylabel, xlabel, cols), tmp)
 
 
+def lsq_line(pts):
+    """(intercept, slope) of the least-squares line through (x, y, _)
+    points, or None when the x values do not spread."""
+    n = len(pts)
+    if n < 2:
+        return None
+    mx = sum(p[0] for p in pts) / n
+    my = sum(p[1] for p in pts) / n
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    if sxx == 0:
+        return None
+    b = sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx
+    return my - b * mx, b
+
+
 def lines_with_fit(tmp, groups, title, ylabel, xlabel, out, fit=True,
                    xint=True, key="top left"):
     """groups: [(label, [(x, y, err)])]; a least-squares line per group."""
@@ -100,19 +115,19 @@ def lines_with_fit(tmp, groups, title, ylabel, xlabel, out, fit=True,
         style = "yerrorbars pt 7" if fit else "yerrorlines lw 2 pt 7"
         plots.append("'%s' using 1:2:3 with %s lc %d title '%s'" %
                      (dat, style, i + 1, label))
-        if fit and len(pts) >= 2:
-            script += "f%d(x) = a%d + b%d * x\n" % (i, i, i)
-            script += "a%d = 1; b%d = 1\n" % (i, i)
-            script += "fit f%d(x) '%s' using 1:2 via a%d, b%d\n" % (
-                i, dat, i, i)
-            plots.append("f%d(x) with lines dt 2 lc %d title sprintf('fit: "
-                         "%%.2f us/SF', b%d)" % (i, i + 1, i))
+        line = lsq_line(pts) if fit else None
+        if line:
+            # the least-squares line is computed here, not with gnuplot's
+            # iterative fit, which aborts ("Singular matrix") on data as
+            # flat as a smoke run's
+            a, b = line
+            script += "f%d(x) = %.17g + %.17g * x\n" % (i, a, b)
+            plots.append("f%d(x) with lines dt 2 lc %d title 'fit: %.2f us/SF'"
+                         % (i, i + 1, b))
     gnuplot("""set output '%s'
 set title "%s"
 set ylabel "%s"
 set xlabel "%s"
-set fit quiet
-set fit logfile '/dev/null'
 set key %s
 set yrange [0:*]
 set offsets 0.5, 0.5, 0, 0
