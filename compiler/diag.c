@@ -34,40 +34,53 @@ static void insert(struct cbox_diags *d, struct cbox_loc loc, char *line)
 	d->n_lines++;
 }
 
-void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
-		const char *fmt, ...)
+/* Counts the error and keeps its text; loc {0, 0} sorts it last. */
+static void record(struct cbox_diags *d, struct cbox_loc loc,
+		   const char *path, bool positioned, const char *fmt,
+		   va_list ap)
 {
+	const char *file = d->file ? d->file : "-";
 	char msg[512];
-	va_list ap;
 	char *line;
+	int n;
 
 	d->n_errors++;
 	if (d->n_lines >= CBOX_DIAG_MAX)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (asprintf(&line, "%s:%d:%d: error: %s: %s", d->file ? d->file : "-",
-		     loc.line, loc.col, path && *path ? path : "/", msg) < 0)
+	if (positioned)
+		n = asprintf(&line, "%s:%d:%d: error: %s: %s", file, loc.line,
+			     loc.col, path && *path ? path : "/", msg);
+	else
+		n = asprintf(&line, "%s: error: %s", file, msg);
+	if (n < 0)
 		return;
 	insert(d, loc, line);
 }
 
+void diag_verror(struct cbox_diags *d, struct cbox_loc loc, const char *path,
+		 const char *fmt, va_list ap)
+{
+	record(d, loc, path, true, fmt, ap);
+}
+
+void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(d, loc, path, true, fmt, ap);
+	va_end(ap);
+}
+
 void diag_sys(struct cbox_diags *d, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
-	char *line;
 
-	d->n_errors++;
-	if (d->n_lines >= CBOX_DIAG_MAX)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	record(d, (struct cbox_loc){ 0, 0 }, NULL, false, fmt, ap);
 	va_end(ap);
-	if (asprintf(&line, "%s: error: %s", d->file ? d->file : "-", msg) < 0)
-		return;
-	insert(d, (struct cbox_loc){ 0, 0 }, line);
 }
 
 void diag_print(const struct cbox_diags *d, FILE *out)

@@ -8,6 +8,7 @@
 #ifndef CBOX_DIAG_H
 #define CBOX_DIAG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -33,6 +34,9 @@ void diag_error(struct cbox_diags *d, struct cbox_loc loc, const char *path,
  * "FILE: error: message", without a position. */
 void diag_sys(struct cbox_diags *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with a va_list, for front ends' own error wrappers. */
+void diag_verror(struct cbox_diags *d, struct cbox_loc loc, const char *path,
+		 const char *fmt, va_list ap);
 /* Prints the collected errors (plus a line for those over the cap). */
 void diag_print(const struct cbox_diags *d, FILE *out);
 bool diag_failed(const struct cbox_diags *d);

@@ -306,16 +306,15 @@ static void jp_err(struct jp *p, struct cbox_loc loc, const char *fmt, ...)
 
 static void jp_err(struct jp *p, struct cbox_loc loc, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
+	/* the first error only: what follows a syntax error is noise */
 	if (p->failed)
 		return;
 	p->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_verror(p->d, loc, "", fmt, ap);
 	va_end(ap);
-	diag_error(p->d, loc, "", "%s", msg);
 }
 
 static void jp_ws(struct jp *p)

@@ -50,16 +50,15 @@ static void yerr(struct yp *p, struct cbox_loc loc, const char *fmt, ...)
 
 static void yerr(struct yp *p, struct cbox_loc loc, const char *fmt, ...)
 {
-	char msg[300];
 	va_list ap;
 
+	/* the first error only: what follows a syntax error is noise */
 	if (p->failed)
 		return;
 	p->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_verror(p->d, loc, "", fmt, ap);
 	va_end(ap);
-	diag_error(p->d, loc, "", "%s", msg);
 }
 
 static size_t tree_size(const struct cbox_jnode *n, int *depth)
