@@ -61,16 +61,22 @@ void pr_warn(const char *fmt, ...)
 	fprintf(stderr, "cbox: warning: %s\n", buf);
 }
 
+/* A message shown from verbosity level `level` (-v 1, -vv 2) on. */
+static void vlog(int level, const char *fmt, va_list ap)
+{
+	if (cbox_verbose < level)
+		return;
+	fprintf(stderr, "cbox: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
 void pr_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cbox_verbose < 1)
-		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "cbox: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
+	vlog(1, fmt, ap);
 	va_end(ap);
 }
 
@@ -78,12 +84,8 @@ void pr_debug(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cbox_verbose < 2)
-		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "cbox: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
+	vlog(2, fmt, ap);
 	va_end(ap);
 }
 
