@@ -97,7 +97,7 @@ def tcdec_swap(bed):
         mac = cbxnet.link_mac(ns, "eth0")
         run(["ip", "-n", ns, "link", "set", "dev", "eth0", "xdpgeneric",
              "off"])
-        run(["ip", "netns", "exec", ns, TCDEC_LOAD, "eth0", mac,
+        run([TCDEC_LOAD, ns, "eth0", mac,
              str(box["box_id"]), "/sys/fs/bpf/cbox/%s/cbox_proxy" %
              f["host"], TCDEC])
 
@@ -106,9 +106,19 @@ def tcdec_report(bed):
     """tcdec's counters per SF: what the kernel answered, frames stripped."""
     out = {}
     for f in bed.tb.functions.values():
-        out[f["tag"]] = run(["ip", "netns", "exec", f["netns"], TCDEC_LOAD,
-                             "-r", "eth0"]).strip()
+        out[f["tag"]] = run([TCDEC_LOAD, "-r", f["netns"],
+                             "eth0"]).strip()
     return out
+
+
+def tcdec_check(bed, pings):
+    """Every SF's tcdec must have stripped (at least) every echo request,
+    or the RTT was not measured through Dec at TC ingress."""
+    for tag, t in tcdec_report(bed).items():
+        log("lat: tcdec %s: %s" % (tag, t))
+        kv = dict(x.split("=", 1) for x in t.split())
+        if int(kv["stripped"]) < pings * 0.9 or int(kv["failed"]):
+            raise cbbnet.BenchError("tcdec %s: %s" % (tag, t))
 
 
 class Bed(cbbnet.Bed):
@@ -191,8 +201,7 @@ def main():
                             r.update(median_us=lat["median_us"],
                                      p99_us=lat["p99_us"])
                             if mode == "cbox-tcdec":
-                                for tag, t in tcdec_report(bed).items():
-                                    log("lat: tcdec %s: %s" % (tag, t))
+                                tcdec_check(bed, args.pings)
                     except (cbbnet.BenchError, cbxnet.TestbedError,
                             subprocess.TimeoutExpired, OSError) as e:
                         log("lat: pass %d %s L=%d: FAILED: %s" %

@@ -27,9 +27,12 @@ const volatile __u8 cbox_mac[6] = {};
 const volatile __u32 cbox_box_id = 0;
 
 /* [0] adjust_room(-strip, MAC), [1] adjust_room(-strip, NET),
- * [2] change_proto(IPv4), [3] frames stripped by hand, [4] failures */
-__s64 cbl_rc[5] = {};
+ * [2] change_proto(IPv4), [3] frames stripped by hand, [4] failures,
+ * [5] frames back from the ingress redirect (skb->protocol re-derived),
+ * [6] the pkt_type they came back with */
+__s64 cbl_rc[8] = {};
 
+#define CBL_MARK 0xcb1dec /* survives the redirect: tells our frames */
 #define CHUNK 64
 #define MAX_CHUNKS 25 /* 1600 bytes: the underlay MTU plus Ethernet */
 
@@ -48,8 +51,16 @@ int cbl_tcdec(struct __sk_buff *skb)
 	int proto, iproto;
 	long rc;
 
-	if (skb->protocol != bpf_htons(CBOX_ETH_P_NSH))
+	if (skb->protocol != bpf_htons(CBOX_ETH_P_NSH)) {
+		if (skb->mark == CBL_MARK) {
+			/* our own frame, back from bpf_redirect(BPF_F_INGRESS) */
+			__sync_fetch_and_add(&cbl_rc[5], 1);
+			cbl_rc[6] = skb->pkt_type;
+			bpf_skb_load_bytes(skb, 0, &cbl_rc[7], 8);
+			skb->mark = 0;
+		}
 		return TC_ACT_UNSPEC; /* on to the next filter: the SF */
+	}
 	if (bpf_skb_pull_data(skb, 0))
 		goto fail;
 	c.pos = (void *)(long)skb->data;
@@ -89,35 +100,39 @@ int cbl_tcdec(struct __sk_buff *skb)
 	if (len <= strip || strip > 255)
 		goto fail;
 	len -= strip;
+	/* whole chunks, then the rest in constant-size pieces (32, 16, ..
+	 * 1): the verifier wants a known size for the stack buffer */
 	for (i = 0, off = 0; i < MAX_CHUNKS; i++, off += CHUNK) {
-		__u32 n = len - off;
-
-		if (off >= len)
+		if (off + CHUNK > len)
 			break;
-		if (n >= CHUNK) {
-			if (bpf_skb_load_bytes(skb, off + strip, buf, CHUNK) ||
-			    bpf_skb_store_bytes(skb, off, buf, CHUNK, 0))
-				goto fail;
-		} else {
-			n &= CHUNK - 1;
-			if (!n || bpf_skb_load_bytes(skb, off + strip, buf, n) ||
-			    bpf_skb_store_bytes(skb, off, buf, n, 0))
-				goto fail;
-		}
+		if (bpf_skb_load_bytes(skb, off + strip, buf, CHUNK) ||
+		    bpf_skb_store_bytes(skb, off, buf, CHUNK, 0))
+			goto fail;
 	}
-	if (off < len)
+	if (off + CHUNK <= len)
 		goto fail; /* longer than MAX_CHUNKS * CHUNK */
+#define PIECE(sz)                                                          \
+	if ((len - off) & (sz)) {                                          \
+		if (bpf_skb_load_bytes(skb, off + strip, buf, sz) ||        \
+		    bpf_skb_store_bytes(skb, off, buf, sz, 0))              \
+			goto fail;                                         \
+		off += sz;                                                 \
+	}
+	PIECE(32) PIECE(16) PIECE(8) PIECE(4) PIECE(2) PIECE(1)
+#undef PIECE
 	if (bpf_skb_change_tail(skb, len, 0))
 		goto fail;
 stripped:
 	{
 		__u8 mac[6];
 
-		__builtin_memcpy(mac, (const void *)cbox_mac, 6);
+		/* not memcpy: that would fold the .rodata initializer */
+		cbox_mac_copy(mac, cbox_mac);
 		if (bpf_skb_store_bytes(skb, 0, mac, 6, 0))
 			goto fail;
 	}
 	__sync_fetch_and_add(&cbl_rc[3], 1);
+	skb->mark = CBL_MARK;
 	return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 fail:
 	__sync_fetch_and_add(&cbl_rc[4], 1);

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * cbl-tcdec IFACE MAC BOX_ID PROXY_PIN OBJ: attach tcdec.bpf.o at TC ingress
- * of IFACE (in the caller's network namespace) at priority 1, ahead of the
- * SF's own filter, with cbox's pinned proxy table of the host reused so that
- * cbox's egress stage finds what it saved. The filter holds the program
- * after we exit; `cbl-tcdec -r IFACE` prints its cbl_rc[] counters.
+ * cbl-tcdec NETNS IFACE MAC BOX_ID PROXY_PIN OBJ: attach tcdec.bpf.o at TC
+ * ingress of IFACE in network namespace NETNS (/run/netns) at priority 1,
+ * ahead of the SF's own filter, with cbox's pinned proxy table of the host
+ * reused so that cbox's egress stage finds what it saved. The pin is opened
+ * before we enter NETNS: `ip netns exec` would hide the root's bpffs. The
+ * filter holds the program after we exit; `cbl-tcdec -r NETNS IFACE`
+ * prints its cbl_rc[] counters.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,20 @@ static int fail(const char *what, int err)
 {
 	fprintf(stderr, "cbl-tcdec: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	return 1;
+}
+
+static int enter_netns(const char *name)
+{
+	char path[300];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(path, errno);
+	err = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return err ? fail(path, errno) : 0;
 }
 
 /* Print cbl_rc[] of the tcdec program on IFACE's ingress. */
@@ -49,7 +68,7 @@ static int report(const char *ifname)
 	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
 		struct bpf_map_info mi = {};
 		__u32 mlen = sizeof(mi), zero = 0;
-		long long rc[5];
+		long long rc[8];
 		int mfd = bpf_map_get_fd_by_id(ids[i]);
 
 		if (mfd < 0 || bpf_obj_get_info_by_fd(mfd, &mi, &mlen) ||
@@ -60,8 +79,10 @@ static int report(const char *ifname)
 		}
 		if (!bpf_map_lookup_elem(mfd, &zero, rc))
 			printf("adjust_room_mac=%lld adjust_room_net=%lld "
-			       "change_proto=%lld stripped=%lld failed=%lld\n",
-			       rc[0], rc[1], rc[2], rc[3], rc[4]);
+			       "change_proto=%lld stripped=%lld failed=%lld "
+			       "back=%lld back_pkt_type=%lld head=%016llx\n",
+			       rc[0], rc[1], rc[2], rc[3], rc[4], rc[5], rc[6],
+			       (unsigned long long)rc[7]);
 		close(mfd);
 		return 0;
 	}
@@ -81,13 +102,21 @@ int main(int argc, char **argv)
 	size_t rosz = 0;
 	int err, pfd;
 
-	if (argc == 3 && !strcmp(argv[1], "-r"))
-		return report(argv[2]);
-	if (argc != 6 ||
-	    sscanf(argv[2], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2],
+	if (argc == 4 && !strcmp(argv[1], "-r"))
+		return enter_netns(argv[2]) ? 1 : report(argv[3]);
+	if (argc != 7)
+		goto usage;
+	pfd = bpf_obj_get(argv[5]);
+	if (pfd < 0)
+		return fail(argv[5], errno);
+	if (enter_netns(argv[1]))
+		return 1;
+	argv++;
+	if (sscanf(argv[2], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2],
 		   &mac[3], &mac[4], &mac[5]) != 6) {
-		fprintf(stderr, "usage: cbl-tcdec IFACE MAC BOX_ID PROXY_PIN OBJ"
-				" | cbl-tcdec -r IFACE\n");
+usage:
+		fprintf(stderr, "usage: cbl-tcdec NETNS IFACE MAC BOX_ID PROXY_PIN"
+				" OBJ | cbl-tcdec -r NETNS IFACE\n");
 		return 2;
 	}
 	hook.ifindex = if_nametoindex(argv[1]);
@@ -127,9 +156,8 @@ int main(int argc, char **argv)
 			return fail(".rodata", err);
 	}
 	m = bpf_object__find_map_by_name(obj, "cbox_proxy");
-	pfd = bpf_obj_get(argv[4]);
-	if (!m || pfd < 0)
-		return fail(argv[4], errno);
+	if (!m)
+		return fail("cbox_proxy", ENOENT);
 	err = bpf_map__reuse_fd(m, pfd);
 	if (err)
 		return fail("reuse cbox_proxy", err);
