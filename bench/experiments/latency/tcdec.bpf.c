@@ -29,8 +29,9 @@ const volatile __u32 cbox_box_id = 0;
 /* [0] adjust_room(-strip, MAC), [1] adjust_room(-strip, NET),
  * [2] change_proto(IPv4), [3] frames stripped by hand, [4] failures,
  * [5] frames back from the ingress redirect (skb->protocol re-derived),
- * [6] the pkt_type they came back with */
-__s64 cbl_rc[8] = {};
+ * [6] the pkt_type they came back with, [7] their first 8 bytes,
+ * [8] stripped frames whose old tail stayed as padding */
+__s64 cbl_rc[9] = {};
 
 #define CBL_MARK 0xcb1dec /* survives the redirect: tells our frames */
 #define CHUNK 64
@@ -120,8 +121,11 @@ int cbl_tcdec(struct __sk_buff *skb)
 	}
 	PIECE(32) PIECE(16) PIECE(8) PIECE(4) PIECE(2) PIECE(1)
 #undef PIECE
+	/* refused when len is below the skb's transport header offset, which
+	 * still counts the NSH the previous hop pushed (small frames): then
+	 * the old tail stays, as padding that IP trims by its own length */
 	if (bpf_skb_change_tail(skb, len, 0))
-		goto fail;
+		__sync_fetch_and_add(&cbl_rc[8], 1);
 stripped:
 	{
 		__u8 mac[6];

@@ -68,7 +68,7 @@ static int report(const char *ifname)
 	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
 		struct bpf_map_info mi = {};
 		__u32 mlen = sizeof(mi), zero = 0;
-		long long rc[8];
+		long long rc[9];
 		int mfd = bpf_map_get_fd_by_id(ids[i]);
 
 		if (mfd < 0 || bpf_obj_get_info_by_fd(mfd, &mi, &mlen) ||
@@ -80,9 +80,10 @@ static int report(const char *ifname)
 		if (!bpf_map_lookup_elem(mfd, &zero, rc))
 			printf("adjust_room_mac=%lld adjust_room_net=%lld "
 			       "change_proto=%lld stripped=%lld failed=%lld "
-			       "back=%lld back_pkt_type=%lld head=%016llx\n",
+			       "back=%lld back_pkt_type=%lld head=%016llx "
+			       "padded=%lld\n",
 			       rc[0], rc[1], rc[2], rc[3], rc[4], rc[5], rc[6],
-			       (unsigned long long)rc[7]);
+			       (unsigned long long)rc[7], rc[8]);
 		close(mfd);
 		return 0;
 	}
