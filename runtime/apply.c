@@ -1182,9 +1182,9 @@ static struct mapent *find_mapent(struct actx *c, const char *path)
  */
 static bool shared_map(const char *name)
 {
-	static const char *const names[] = { "cbox_proxy", "cbox_fwd",
-					     "cbox_stats", "cbox_cls_rules",
-					     "cbox_sf_cfg" };
+	static const char *const names[] = { "cbox_proxy", "cbox_proxy_cache",
+					     "cbox_fwd", "cbox_stats",
+					     "cbox_cls_rules", "cbox_sf_cfg" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (!strcmp(name, names[i]))
@@ -1252,6 +1252,12 @@ static int load_prog(struct actx *c, const char *owner, bool is_cls,
 		if (!strcmp(name, "cbox_proxy")) {
 			want_max = c->m->proxy_entries;
 			snprintf(mpath, sizeof(mpath), "%s/cbox_proxy", hdir);
+		} else if (!strcmp(name, "cbox_proxy_cache")) {
+			/* host-wide like the table it caches (a direct link's
+			 * upstream box fills the downstream box's slots); its
+			 * size is the object's own */
+			snprintf(mpath, sizeof(mpath), "%s/cbox_proxy_cache",
+				 hdir);
 		} else {
 			mc = find_mapcfg(cfg, n_cfg, name);
 			if (mc)

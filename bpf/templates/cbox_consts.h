@@ -34,6 +34,31 @@
 #define CBOX_FWD_CACHE_SLOTS 64
 #endif
 
+/*
+ * Cache of the host's cbox_proxy entries in front of the LRU hash (slots,
+ * direct-mapped, a power of 2; 0 turns it off), one array shared by every
+ * box and every CPU of the host. With it a steady flow costs Dec and the
+ * egress no kernel call for the proxy table: Dec skips rewriting an entry
+ * it wrote or checked in this jiffy, and the egress copies the entry from
+ * the slot (a sequence lock guards against a writer on another CPU). Dec
+ * trusts a slot only within the jiffy it was filled in, so it checks the
+ * table at least once a tick per flow; the egress also in the next jiffy.
+ * Memory: slots x 96 B per host.
+ */
+#ifndef CBOX_PROXY_CACHE_SLOTS
+#define CBOX_PROXY_CACHE_SLOTS 4096
+#endif
+
+/*
+ * Per-CPU direct-mapped cache in front of the classifier's LRU flow cache
+ * (slots, a power of 2; 0 turns it off): a cached flow then costs no kernel
+ * call before the push. Private to the loaded program like the LRU, so it
+ * needs no expiry: a new rule set comes with a new load.
+ */
+#ifndef CBOX_CLS_FRONT_SLOTS
+#define CBOX_CLS_FRONT_SLOTS 1024
+#endif
+
 /* Upper bound of cbox_cls_n_rules: the scan loop is bounded by this. */
 #ifndef CBOX_CLS_MAX_RULES
 #define CBOX_CLS_MAX_RULES 4096

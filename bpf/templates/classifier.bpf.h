@@ -6,9 +6,10 @@
  * chain's first box, everything else passes untouched.
  *
  * Speed: a rule scan costs O(rules); its result is cached per flow in the
- * LRU cbox_cls_cache, so only a flow's first packet scans. The cache belongs
- * to the loaded object: the loader reloads the classifier (or clears the
- * cache) when it changes the rules.
+ * LRU cbox_cls_cache, so only a flow's first packet scans, and a per-CPU
+ * direct-mapped front (cbox_cls_front) spares hot flows even the LRU's hash
+ * lookup. Both belong to the loaded object: the loader reloads the
+ * classifier (or clears the cache) when it changes the rules.
  *
  * Fragments are keyed with ports 0 (see cbox_parse.h), so all fragments of
  * a datagram take the same decision: rules with port ranges that do not
@@ -383,6 +384,9 @@ static __always_inline int cbox_cls_run(struct __sk_buff *skb)
 	struct ethhdr *eth;
 	__u8 orig[CBOX_ETH_HLEN];
 	__u32 *cached, idx, spi;
+#if !defined(CBOX_CLS_NO_CACHE) && CBOX_CLS_FRONT_SLOTS
+	struct cbox_cls_front_ent *front;
+#endif
 	__be16 dvlan = 0;
 	__u8 frag = 0, mac[6];
 	int proto, moved, gso;
@@ -400,6 +404,14 @@ static __always_inline int cbox_cls_run(struct __sk_buff *skb)
 #ifdef CBOX_CLS_NO_CACHE
 	cached = NULL;
 #else
+#if CBOX_CLS_FRONT_SLOTS
+	/* per-CPU front of the LRU: a hot flow costs no call up to the push */
+	front = cbox_cls_front_slot(&flow);
+	if (front && cbox_cls_flow_eq(&front->flow, &flow)) {
+		idx = front->idx;
+		goto classified;
+	}
+#endif
 	cached = bpf_map_lookup_elem(&cbox_cls_cache, &flow);
 #endif
 	if (cached) {
@@ -417,6 +429,19 @@ static __always_inline int cbox_cls_run(struct __sk_buff *skb)
 		bpf_map_update_elem(&cbox_cls_cache, &flow, &idx, BPF_ANY);
 #endif
 	}
+#if !defined(CBOX_CLS_NO_CACHE) && CBOX_CLS_FRONT_SLOTS
+	/* as cbox_proxy_fill: a slot taken in this tick stays with its flow */
+	if (front) {
+		__u64 now = bpf_jiffies64();
+
+		if (front->stamp != now) {
+			front->stamp = now;
+			front->flow = flow;
+			front->idx = idx;
+		}
+	}
+classified:
+#endif
 	if (!idx)
 		goto pass;
 	idx -= 1;

@@ -161,4 +161,58 @@ enum cbox_counter {
 
 #define CBOX_MAX_PREV_HOPS	32	/* beyond this the check is off */
 
+/*
+ * Slot of a key of len bytes (a constant multiple of 4) in a direct-mapped
+ * per-CPU cache of mask + 1 slots (cbox_proxy_cache, cbox_cls_front): the
+ * key's 8-byte words rotated and XORed (the rotation keeps a flow and its
+ * reverse apart), folded to 32 bits, multiplied, and the slot taken from
+ * the product's high half. About 5 instructions a word; not a defence
+ * against chosen collisions, which only cost cache misses. Here because it
+ * is part of the host ABI: a tool that deletes a cbox_proxy entry clears
+ * the entry's slot in cbox_proxy_cache too (else the writer that cached it
+ * rewrites it only after a tick).
+ */
+#ifdef __clang__
+#define CBOX_UNROLL _Pragma("unroll")
+#else
+#define CBOX_UNROLL
+#endif
+static inline __attribute__((always_inline)) __u64
+cbox_word_at(const void *key, int i, int size)
+{
+	const char *p = (const char *)key + i * size;
+#ifdef __bpf__
+	/* keys are 4-byte aligned; the BPF JIT on the hosts we run on loads
+	 * unaligned words fine, a memcpy would become byte loads */
+	return size == 8 ? *(const __u64 *)p : *(const __u32 *)p;
+#else
+	__u64 v8;
+	__u32 v4;
+
+	if (size == 8) {
+		__builtin_memcpy(&v8, p, 8);
+		return v8;
+	}
+	__builtin_memcpy(&v4, p, 4);
+	return v4;
+#endif
+}
+
+static inline __attribute__((always_inline)) __u32
+cbox_slot_of(const void *key, int len, __u32 mask)
+{
+	__u64 h = 0, x;
+	int i;
+
+	CBOX_UNROLL
+	for (i = 0; i < len / 8; i++)
+		h = ((h << 19) | (h >> 45)) ^ cbox_word_at(key, i, 8);
+	if (len % 8)
+		h = ((h << 19) | (h >> 45)) ^
+		    cbox_word_at(key, len / 4 - 1, 4);
+	/* every bit of the 32-bit fold reaches the product's bits 32-63 */
+	x = (__u32)(h ^ (h >> 32));
+	return (__u32)((x * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
 #endif /* CBOX_COMMON_KERN_USER_H */

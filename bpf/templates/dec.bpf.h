@@ -38,15 +38,6 @@ static __always_inline int cbox_from_prev_hop(const __u8 *src)
 	return 0;
 }
 
-static __always_inline int cbox_proxy_val_eq(const struct cbox_proxy_val *a,
-					     const struct cbox_proxy_val *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		(x[3] ^ y[3])) == 0;
-}
-
 static __always_inline int cbox_dec_drop(__u32 reason)
 {
 	cbox_count(CBOX_STAGE_DEC, reason);
@@ -61,7 +52,6 @@ static __always_inline int cbox_dec_run(struct xdp_md *ctx)
 	};
 	struct cbox_proxy_key key = {};
 	struct cbox_proxy_val val = {};
-	struct cbox_proxy_val *old;
 	struct ethhdr *eth, *ieth;
 	struct cbox_nsh *nsh;
 	__be16 ovlan = 0;
@@ -108,13 +98,8 @@ static __always_inline int cbox_dec_run(struct xdp_md *ctx)
 		return cbox_dec_drop(CBOX_C_DROP_BAD_NSH);
 
 	*(struct cbox_nsh_words *)&val.nsh = *(struct cbox_nsh_words *)nsh;
-	/* Steady state is one flow's packets with an unchanged NSH: a lookup
-	 * and compare is much cheaper than an LRU update per packet. */
-	old = bpf_map_lookup_elem(&cbox_proxy, &key);
-	if (!old || !cbox_proxy_val_eq(old, &val)) {
-		if (bpf_map_update_elem(&cbox_proxy, &key, &val, BPF_ANY))
-			return cbox_dec_drop(CBOX_C_DROP_ERR);
-	}
+	if (cbox_proxy_put(&key, &val))
+		return cbox_dec_drop(CBOX_C_DROP_ERR);
 
 	__builtin_memcpy(osrc, eth->h_source, 6);
 	strip = (void *)(nsh + 1) - (void *)eth;

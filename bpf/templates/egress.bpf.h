@@ -93,7 +93,7 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 	struct cbox_cursor c = { .pos = data,
 				 .end = (void *)(long)skb->data_end };
 	struct cbox_proxy_key key = {};
-	struct cbox_proxy_val *val;
+	struct cbox_proxy_val saved;
 	struct cbox_fwd_val *hop;
 	struct cbox_encap_hdr *hdr;
 	struct cbox_nsh_words nw;
@@ -102,7 +102,7 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 	__u8 smac[6], dmac[6];
 	__u8 frag = 0, ttl, np, restored = 0;
 	__u32 sph, push;
-	int proto, tagged;
+	int proto, tagged, found;
 
 	cbox_count(CBOX_STAGE_ENC, CBOX_C_IN);
 	proto = cbox_parse_eth(&c, &eth, &dvlan);
@@ -117,29 +117,29 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 		return cbox_pass(CBOX_STAGE_ENC);
 
 	key.box = cbox_box_id;
-	val = bpf_map_lookup_elem(&cbox_proxy, &key);
-	if (!val && !frag && (key.flow.sport | key.flow.dport)) {
+	found = !cbox_proxy_get(&key, &saved);
+	if (!found && !frag && (key.flow.sport | key.flow.dport)) {
 		/* An SF that reassembled a fragmented datagram sends it whole;
 		 * Dec keyed its fragments with ports 0. */
 		key.flow.sport = 0;
 		key.flow.dport = 0;
-		val = bpf_map_lookup_elem(&cbox_proxy, &key);
+		found = !cbox_proxy_get(&key, &saved);
 	}
-	if (!val)	/* the SF's own traffic, ARP, replies: not chained */
+	if (!found)	/* the SF's own traffic, ARP, replies: not chained */
 		return cbox_pass(CBOX_STAGE_ENC);
 
-	sph = bpf_ntohl(val->nsh.sph);
+	sph = bpf_ntohl(saved.nsh.sph);
 	if ((sph & 0xff) <= 1)
 		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_SI0);
 	sph -= 1;	/* this box's proxy consumed one service index */
 	hop = cbox_fwd_lookup(sph);
 	if (!hop)
 		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_NO_HOP);
-	ttl = cbox_nsh_ttl(&val->nsh);
+	ttl = cbox_nsh_ttl(&saved.nsh);
 
 	if (cbox_mac_eq(eth->h_dest, cbox_mac) &&
-	    !cbox_mac_zero(val->inner_dmac)) {
-		__builtin_memcpy(eth->h_dest, val->inner_dmac, 6);
+	    !cbox_mac_zero(saved.inner_dmac)) {
+		__builtin_memcpy(eth->h_dest, saved.inner_dmac, 6);
 		restored = 1;
 	}
 
@@ -151,7 +151,7 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 	}
 
 	if (hop->flags & CBOX_FWD_DLINK) {
-		struct cbox_proxy_val pv = *val;
+		struct cbox_proxy_val pv = saved;
 
 		/* Hand the flow's NSH to the next box on this host as if it had
 		 * arrived there from the network: one hop later. */
@@ -161,7 +161,7 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 			cbox_nsh_with_ttl(pv.nsh.ver_o_u_ttl_len, ttl - 1);
 		pv.nsh.sph = bpf_htonl(sph);
 		key.box = hop->peer_box;
-		if (bpf_map_update_elem(&cbox_proxy, &key, &pv, BPF_ANY))
+		if (cbox_proxy_put(&key, &pv))
 			return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_ERR);
 		__builtin_memcpy(eth->h_dest, hop->mac, 6);
 		cbox_count(CBOX_STAGE_ENC, CBOX_C_OUT);
@@ -173,8 +173,8 @@ static __always_inline int cbox_do_enc(struct __sk_buff *skb)
 		return cbox_drop(CBOX_STAGE_ENC, CBOX_C_DROP_TTL);
 	ttl -= 1;
 #endif
-	nw = *(struct cbox_nsh_words *)&val->nsh;
-	np = val->nsh.next_proto;
+	nw = *(struct cbox_nsh_words *)&saved.nsh;
+	np = saved.nsh.next_proto;
 	/* A bare-IP payload goes back bare (the inner Ethernet header Dec
 	 * made up is overwritten), unless the SF tagged it: then it is
 	 * carried as Ethernet. */
@@ -263,7 +263,7 @@ static __always_inline int cbox_fwd_leave(struct __sk_buff *skb,
 			*(struct cbox_nsh_words *)nsh;
 		pv.nsh.ver_o_u_ttl_len =
 			cbox_nsh_with_ttl(pv.nsh.ver_o_u_ttl_len, ttl - 1);
-		if (bpf_map_update_elem(&cbox_proxy, &key, &pv, BPF_ANY))
+		if (cbox_proxy_put(&key, &pv))
 			return cbox_drop(CBOX_STAGE_FWD, CBOX_C_DROP_ERR);
 		__builtin_memcpy(head, hop->mac, 6);
 #else

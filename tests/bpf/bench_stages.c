@@ -271,7 +271,7 @@ static int bench_flows(uint32_t n, double *res, double *lo)
 			      .dport = 53, .vlan = -1, .payload = 64 };
 	struct nshspec h = nsh_md1(100, 255, 63);
 	struct pkt inner = { 0 }, inner_end = { 0 };
-	int proxy, rc = -1;
+	int rc = -1;
 
 	pb_frame(&inner, MAC_SERVER, MAC_CLIENT, &f);
 	cli = inner;
@@ -299,7 +299,6 @@ static int bench_flows(uint32_t n, double *res, double *lo)
 	    obj_resize(&dec, "cbox_proxy", 4 * 65536) ||
 	    obj_load(&dec, "bench_xdp_stage"))
 		return -1;
-	proxy = obj_map(&dec, "cbox_proxy");
 	res[R_DEC] = measure(&lo[R_DEC], &dec, "bench_xdp_stage", "bench_xdp_empty", &nshf,
 			     iters, 1, CBOX_STAGE_DEC, CBOX_C_OUT);
 	/* the end-of-chain flows' proxy entries, for the egress below */
@@ -310,7 +309,7 @@ static int bench_flows(uint32_t n, double *res, double *lo)
 	    obj_set32(&eg, "cbox_box_id", 1) ||
 	    obj_set(&eg, "cbox_mac", MAC_A, 6) ||
 	    obj_set(&eg, "cbox_egress_mac", MAC_AE, 6) ||
-	    obj_reuse(&eg, "cbox_proxy", proxy) ||
+	    obj_share_proxy(&eg, &dec) ||
 	    obj_load(&eg, "bench_tc_stage") ||
 	    fwd_put(obj_map(&eg, "cbox_fwd"), 100, 254, 0, MAC_B))
 		goto out;
@@ -323,7 +322,7 @@ static int bench_flows(uint32_t n, double *res, double *lo)
 	    obj_set32(&ege, "cbox_box_id", 1) ||
 	    obj_set(&ege, "cbox_mac", MAC_A, 6) ||
 	    obj_set(&ege, "cbox_egress_mac", MAC_AE, 6) ||
-	    obj_reuse(&ege, "cbox_proxy", proxy) ||
+	    obj_share_proxy(&ege, &dec) ||
 	    obj_load(&ege, "bench_tc_stage") ||
 	    fwd_put(obj_map(&ege, "cbox_fwd"), 200, 254, CBOX_FWD_END, NULL))
 		goto out;
@@ -342,7 +341,7 @@ static int bench_flows(uint32_t n, double *res, double *lo)
 	if (bench_open(&egn, "bench_egress.bpf.o", L4_NSH, n, iters, TC_OK) ||
 	    obj_set32(&egn, "cbox_enc_enabled", 0) ||
 	    obj_set(&egn, "cbox_egress_mac", MAC_AE, 6) ||
-	    obj_reuse(&egn, "cbox_proxy", proxy) ||
+	    obj_share_proxy(&egn, &dec) ||
 	    obj_load(&egn, "bench_tc_stage") ||
 	    fwd_put(obj_map(&egn, "cbox_fwd"), 100, 254, 0, MAC_B))
 		goto out;

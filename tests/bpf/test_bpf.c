@@ -252,6 +252,20 @@ static struct flowspec flow6(uint8_t proto, uint16_t sp, uint16_t dp,
 	return f;
 }
 
+/* The proxy key of an IPv4 flow4()-style flow 10.0.1.a -> 10.0.2.b. */
+static void proxy_key4(struct cbox_proxy_key *k, uint32_t box, uint8_t proto,
+		       uint8_t a, uint8_t b, uint16_t sport, uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	k->box = box;
+	k->flow.family = 4;
+	k->flow.proto = proto;
+	k->flow.src[0] = 10, k->flow.src[2] = 1, k->flow.src[3] = a;
+	k->flow.dst[0] = 10, k->flow.dst[2] = 2, k->flow.dst[3] = b;
+	k->flow.sport = htons(sport);
+	k->flow.dport = htons(dport);
+}
+
 /* client -> server frame, as the classifier sees it */
 static void client_frame(struct pkt *p, const struct flowspec *f)
 {
@@ -315,8 +329,10 @@ static int fwd_put(struct obj *ob, uint32_t spi, uint8_t si, uint16_t flags,
 	return bpf_map_update_elem(obj_map(ob, "cbox_fwd"), &k, &v, BPF_ANY);
 }
 
+/* host: a loaded Dec whose proxy table (and cache) the egress shares */
 static int open_egress(struct obj *ob, const char *file, uint32_t box,
-		       const uint8_t *mac, const uint8_t *emac, int proxy_fd)
+		       const uint8_t *mac, const uint8_t *emac,
+		       struct obj *host)
 {
 	if (obj_open(ob, objdir, file))
 		return -1;
@@ -325,7 +341,7 @@ static int open_egress(struct obj *ob, const char *file, uint32_t box,
 	if (mac && (obj_set32(ob, "cbox_box_id", box) ||
 		    obj_set(ob, "cbox_mac", mac, 6)))
 		return -1;
-	if (proxy_fd >= 0 && obj_reuse(ob, "cbox_proxy", proxy_fd))
+	if (host && obj_share_proxy(ob, host))
 		return -1;
 	return 0;
 }
@@ -333,7 +349,6 @@ static int open_egress(struct obj *ob, const char *file, uint32_t box,
 static int setup(void)
 {
 	uint8_t hops[CBOX_MAX_PREV_HOPS][6] = { 0 };
-	int proxy1, proxy2;
 
 	memcpy(hops[0], MAC_EVIL, 6);
 	hops[0][5] ^= 1;	/* a near miss first */
@@ -348,17 +363,16 @@ static int setup(void)
 	    obj_set32(&dec_a, "cbox_n_prev_hops", 3) ||
 	    obj_load(&dec_a, "cbox_dec"))
 		return -1;
-	proxy1 = obj_map(&dec_a, "cbox_proxy");
-	if (open_egress(&eg_a, "egress.bpf.o", 1, MAC_A, MAC_AE, proxy1) ||
+	if (open_egress(&eg_a, "egress.bpf.o", 1, MAC_A, MAC_AE, &dec_a) ||
 	    obj_load(&eg_a, "cbox_egress") ||
-	    open_egress(&eg_c, "egress.bpf.o", 3, MAC_C, MAC_CE, proxy1) ||
+	    open_egress(&eg_c, "egress.bpf.o", 3, MAC_C, MAC_CE, &dec_a) ||
 	    obj_load(&eg_c, "cbox_egress") ||
-	    open_egress(&eg_n, "egress.bpf.o", 5, MAC_D, MAC_NE, proxy1) ||
+	    open_egress(&eg_n, "egress.bpf.o", 5, MAC_D, MAC_NE, &dec_a) ||
 	    obj_set32(&eg_n, "cbox_enc_enabled", 0) ||
 	    obj_load(&eg_n, "cbox_egress") ||
-	    open_egress(&enc_s, "enc.bpf.o", 1, MAC_A, MAC_AE, proxy1) ||
+	    open_egress(&enc_s, "enc.bpf.o", 1, MAC_A, MAC_AE, &dec_a) ||
 	    obj_load(&enc_s, "cbox_enc") ||
-	    open_egress(&sff_s, "fwd.bpf.o", 0, NULL, MAC_AE, -1) ||
+	    open_egress(&sff_s, "fwd.bpf.o", 0, NULL, MAC_AE, NULL) ||
 	    obj_load(&sff_s, "cbox_sff"))
 		return -1;
 	/* host 2 */
@@ -366,8 +380,7 @@ static int setup(void)
 	    obj_set(&dec_b, "cbox_mac", MAC_B, 6) ||
 	    obj_set32(&dec_b, "cbox_box_id", 1) || obj_load(&dec_b, "cbox_dec"))
 		return -1;
-	proxy2 = obj_map(&dec_b, "cbox_proxy");
-	if (open_egress(&eg_b, "egress.bpf.o", 1, MAC_B, MAC_BE, proxy2) ||
+	if (open_egress(&eg_b, "egress.bpf.o", 1, MAC_B, MAC_BE, &dec_b) ||
 	    obj_load(&eg_b, "cbox_egress"))
 		return -1;
 	/* classifier and sample SFs */
@@ -737,17 +750,12 @@ static void test_egress(void)
 	check(x);
 	free(x);
 	{
-		struct cbox_proxy_key k = { .box = 3 };
+		struct cbox_proxy_key k;
 		struct cbox_proxy_val v;
 		int fd = obj_map(&dec_a, "cbox_proxy");
 		int ok;
 
-		k.flow.family = 4;
-		k.flow.proto = 6;
-		k.flow.src[0] = 10, k.flow.src[2] = 1, k.flow.src[3] = 14;
-		k.flow.dst[0] = 10, k.flow.dst[2] = 2, k.flow.dst[3] = 5;
-		k.flow.sport = htons(3333);
-		k.flow.dport = htons(22);
+		proxy_key4(&k, 3, 6, 14, 5, 3333, 22);
 		ok = !bpf_map_lookup_elem(fd, &k, &v) &&
 		     ntohl(v.nsh.sph) == ((300 << 8) | 254) &&
 		     (ntohs(v.nsh.ver_o_u_ttl_len) >> 6 & 0x3f) == 62 &&
@@ -1107,6 +1115,124 @@ static int sff_out(struct obj *ob, uint32_t spi, uint8_t si,
 		       1;
 }
 
+/*
+ * The host's proxy cache shared by Dec and the egress (CBOX_PROXY_CACHE_SLOTS):
+ * a flow's NSH must come back right when it changes, also when Dec and the
+ * egress run on different CPUs, when more flows than slots share the slots,
+ * and an entry removed from the table must stop serving within a tick.
+ */
+static void on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % ncpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int cache_dec(uint16_t sport, uint32_t spi, uint32_t tag)
+{
+	struct flowspec f = flow4(17, sport, 4242, 9);
+	struct nshspec n = nsh_md1(spi, 255, 63);
+	struct pkt in, out;
+	int rv;
+
+	n.ctx[0] = tag;
+	nsh_flow(&in, MAC_A, MAC_CLS, &n, &f);
+	return run(&dec_a, &in, &out, &rv, 0, 0) || rv != XDP_PASS ? -1 : 0;
+}
+
+/* SPI of what box A's egress made of the flow (0: left plain), its context
+ * word 0 in *tag; -1 on any other outcome. */
+static long cache_egress(uint16_t sport, uint32_t *tag)
+{
+	struct flowspec f = flow4(17, sport, 4242, 9);
+	struct pkt in, out;
+	int rv;
+
+	routed(&in, MAC_A, &f);
+	if (run(&eg_a, &in, &out, &rv, 0, 0) || rv != TC_ACT_OK)
+		return -1;
+	if (out.len == in.len)
+		return 0;
+	if (out.len != in.len + CBOX_ENCAP_LEN || out.b[12] != 0x89 ||
+	    out.b[13] != 0x4f || out.b[21] != 254)
+		return -1;
+	*tag = (uint32_t)out.b[22] << 24 | out.b[23] << 16 | out.b[24] << 8 |
+	       out.b[25];
+	return (long)((uint32_t)out.b[18] << 16 | out.b[19] << 8 | out.b[20]);
+}
+
+static void test_proxy_cache(void)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dec_a.o,
+							 "cbox_proxy_cache");
+	uint32_t slots = m ? bpf_map__max_entries(m) : 0, nflows, i, tag = 0;
+	struct cbox_proxy_key k;
+	struct cbox_proxy_val v;
+	int ok = 1, bad = 0;
+	cpu_set_t all;
+	long spi;
+
+	printf("--- Proxy cache (%u slots)\n", slots);
+	if (!slots) {
+		result(0, "proxy cache: Dec has a cbox_proxy_cache", NULL);
+		return;
+	}
+	/* SPI 200 ends the chain at box A (plain out), SPI 100 goes on to B */
+	for (i = 0; i < 6 && ok; i++) {
+		uint32_t want = i & 1 ? 100 : 200;
+
+		spi = cache_dec(40000, want, 0x5000 + i) ? -1 :
+							  cache_egress(40000, &tag);
+		ok = want == 200 ? spi == 0 :
+				   spi == 100 && tag == 0x5000 + i;
+	}
+	result(ok, "proxy cache: a flow's changed NSH is used at once", NULL);
+	/* Dec on one CPU, the egress on another, the NSH changing each time
+	 * (a loop's TTL does): the egress must never read an older one */
+	sched_getaffinity(0, sizeof(all), &all);
+	for (i = 0; i < 40 && ok; i++) {
+		on_cpu(i);
+		if (cache_dec(40002, 100, 0x6000 + i)) {
+			ok = 0;
+			break;
+		}
+		on_cpu(i + 1);
+		ok = cache_egress(40002, &tag) == 100 && tag == 0x6000 + i;
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	result(ok, "proxy cache: Dec and egress on different CPUs agree",
+	       "pass %u of 40 on %d CPUs: tag %#x", i, ncpu, tag);
+
+	nflows = 3 * slots;
+	for (int round = 0; round < 2; round++) {
+		for (i = 0; i < nflows; i++)
+			bad += cache_dec(10000 + i, 100,
+					 (uint32_t)round << 24 | i) != 0;
+		for (i = 0; i < nflows; i++) {
+			spi = cache_egress(10000 + i, &tag);
+			bad += spi != 100 || tag != ((uint32_t)round << 24 | i);
+		}
+	}
+	result(!bad, "proxy cache: 3x more flows than slots each get their own NSH back",
+	       "%d of %u wrong", bad, 4 * nflows);
+
+	/* the key Dec stored for flow4(17, 40001, 4242, 9) */
+	ok = !cache_dec(40001, 100, 7) && cache_egress(40001, &tag) == 100;
+	proxy_key4(&k, 1, 17, 9, 5, 40001, 4242);
+	ok = ok && !bpf_map_delete_elem(obj_map(&dec_a, "cbox_proxy"), &k);
+	result(ok, "proxy cache: setup of a flow removed from the table",
+	       "the test's key does not match what Dec stored");
+	usleep(50000);	/* more than a tick at any HZ */
+	result(cache_egress(40001, &tag) == 0,
+	       "proxy cache: a removed entry stops serving after a tick", NULL);
+	ok = !cache_dec(40001, 100, 7) &&
+	     !bpf_map_lookup_elem(obj_map(&dec_a, "cbox_proxy"), &k, &v) &&
+	     ntohl(v.nsh.ctx[0]) == 7;
+	result(ok, "proxy cache: Dec puts the removed entry back", NULL);
+}
+
 static void test_fwd_cache(void)
 {
 	const uint32_t nent = 300;
@@ -1118,7 +1244,7 @@ static void test_fwd_cache(void)
 	int rv, fd;
 
 	printf("--- Fwd lookup cache (%u entries)\n", nent);
-	if (open_egress(&s, "fwd.bpf.o", 0, NULL, MAC_AE, -1) ||
+	if (open_egress(&s, "fwd.bpf.o", 0, NULL, MAC_AE, NULL) ||
 	    obj_resize(&s, "cbox_fwd", 1024) || obj_load(&s, "cbox_sff")) {
 		result(0, "fwd cache: load", NULL);
 		return;
@@ -1197,7 +1323,7 @@ static void test_lru(void)
 		return;
 	}
 	proxy = obj_map(&d, "cbox_proxy");
-	if (open_egress(&e, "egress.bpf.o", 1, MAC_A, MAC_AE, proxy) ||
+	if (open_egress(&e, "egress.bpf.o", 1, MAC_A, MAC_AE, &d) ||
 	    obj_load(&e, "cbox_egress") ||
 	    fwd_put(&e, 100, 254, 0, MAC_B, 0, 0)) {
 		result(0, "lru: load egress", NULL);
@@ -1387,6 +1513,8 @@ static void cls_index_run(const char *desc, int n, int shapes, int range_pct)
 	struct obj o;
 	int fd, bad = 0, matched = 0, nflows = 3000, winners = 0;
 	static uint8_t won[1024];
+	struct pkt *ins = NULL;
+	int *wants = NULL;
 	char why[200] = "";
 
 	if (obj_open(&o, objdir, "classifier.bpf.o") ||
@@ -1444,13 +1572,18 @@ static void cls_index_run(const char *desc, int n, int shapes, int range_pct)
 			return;
 		}
 	}
+	ins = calloc(nflows, sizeof(*ins));
+	wants = calloc(nflows, sizeof(*wants));
+	if (!ins || !wants) {
+		result(0, desc, "out of memory");
+		goto out;
+	}
 	for (int j = 0; j < nflows; j++) {
 		struct flowspec f = flow4(protos[rnd(3)], rnd_port(),
 					  rnd_port(), 0);
+		struct pkt *in = &ins[j];
 		uint8_t src[16], dst[16];
-		struct pkt in = { 0 }, out = { 0 };
 		uint16_t sp, dp;
-		int rv, want, got = -1;
 
 		f.family = rnd(3) ? 4 : 6;
 		if (f.proto == 1) {
@@ -1459,36 +1592,50 @@ static void cls_index_run(const char *desc, int n, int shapes, int range_pct)
 		}
 		rnd_addr(src, f.family);
 		rnd_addr(dst, f.family);
-		client_frame(&in, &f);
+		client_frame(in, &f);
 		/* addresses straight into the IP header */
-		memcpy(in.b + 14 + (f.family == 4 ? 12 : 8), src,
+		memcpy(in->b + 14 + (f.family == 4 ? 12 : 8), src,
 		       f.family == 4 ? 4 : 16);
-		memcpy(in.b + 14 + (f.family == 4 ? 16 : 24), dst,
+		memcpy(in->b + 14 + (f.family == 4 ? 16 : 24), dst,
 		       f.family == 4 ? 4 : 16);
 		sp = f.sport;
 		dp = f.proto == 6 || f.proto == 17 ? f.dport : 0;
-		want = ref_first(rr, n, f.family, f.proto, src, dst, sp, dp);
-		if (run(&o, &in, &out, &rv, 0, 0) || rv != 0) {
-			bad++;
-			continue;
-		}
-		if (out.len == in.len + 38 && out.b[12] == 0x89 &&
-		    out.b[13] == 0x4f)
-			got = (int)(((uint32_t)out.b[18] << 16 |
-				     out.b[19] << 8 | out.b[20]) - 1000);
-		else if (out.len != in.len || memcmp(out.b, in.b, in.len))
-			got = -2;
-		if (got != want) {
-			if (!bad)
-				snprintf(why, sizeof(why),
-					 "flow %d: rule %d, model says %d", j,
-					 got, want);
-			bad++;
-		}
-		matched += want >= 0;
-		if (want >= 0 && !won[want]++)
+		wants[j] = ref_first(rr, n, f.family, f.proto, src, dst, sp, dp);
+		matched += wants[j] >= 0;
+		if (wants[j] >= 0 && !won[wants[j]]++)
 			winners++;
 	}
+	/* Pass 0 scans the rules; pass 1 takes every decision from the caches
+	 * (more flows than front slots, so slots are shared and evicted). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int j = 0; j < nflows; j++) {
+			struct pkt *in = &ins[j], out = { 0 };
+			int rv, got = -1;
+
+			if (run(&o, in, &out, &rv, 0, 0) || rv != 0) {
+				bad++;
+				continue;
+			}
+			if (out.len == in->len + 38 && out.b[12] == 0x89 &&
+			    out.b[13] == 0x4f)
+				got = (int)(((uint32_t)out.b[18] << 16 |
+					     out.b[19] << 8 | out.b[20]) -
+					    1000);
+			else if (out.len != in->len ||
+				 memcmp(out.b, in->b, in->len))
+				got = -2;
+			if (got != wants[j]) {
+				if (!bad)
+					snprintf(why, sizeof(why),
+						 "pass %d, flow %d: rule %d, model says %d",
+						 pass, j, got, wants[j]);
+				bad++;
+			}
+		}
+	}
+out:
+	free(ins);
+	free(wants);
 	bpf_object__close(o.o);
 	result(!bad && matched > nflows / 10 && matched < nflows &&
 		       winners >= 30,
@@ -1525,6 +1672,7 @@ int main(int argc, char **argv)
 	    system("ip link add cbt0 address 02:cb:00:00:00:01 type veth peer name cbt1 && ip link set cbt0 up"))
 		printf("FAIL: setup of a private netns with a veth end\n");
 	host_ifindex = (int)if_nametoindex("cbt0");
+
 	if (setup()) {
 		printf("FAIL: setup (load of the objects in %s)\n", objdir);
 		printf("test-bpf: 0 passed, 1 failed\n");
@@ -1540,6 +1688,7 @@ int main(int argc, char **argv)
 	test_two_boxes();
 	test_lru();
 	test_fwd_cache();
+	test_proxy_cache();
 
 	printf("--- Cross-check of %d encapsulated outputs\n", npcap);
 	snprintf(pcap, sizeof(pcap), "%s/cbox-test-bpf-%d.pcap", workdir,

@@ -271,14 +271,14 @@ static void test_loop_proxy(const char *objdir)
 		      !dec_open(&db, objdir, "dec B", mac_b, 2, NULL, 0),
 	      "cannot load dec");
 	/* one host: every box shares the proxy table */
-	CHECK(!hh_reuse_map(&db, "cbox_proxy", da.proxy_fd) &&
+	CHECK(!hh_share_proxy(&db, &da) &&
 		      !hh_load(&db, "cbox_dec"),
 	      "cannot load dec B");
 	CHECK(!egress_open(&ea, objdir, "egress A", mac_a, 1, 1) &&
-		      !hh_reuse_map(&ea, "cbox_proxy", da.proxy_fd) &&
+		      !hh_share_proxy(&ea, &da) &&
 		      !hh_load(&ea, "cbox_egress") &&
 		      !egress_open(&eb, objdir, "egress B", mac_b, 2, 1) &&
-		      !hh_reuse_map(&eb, "cbox_proxy", da.proxy_fd) &&
+		      !hh_share_proxy(&eb, &da) &&
 		      !hh_load(&eb, "cbox_egress"),
 	      "cannot load egress");
 	for (si = 1; si < 255; si++)
@@ -388,7 +388,7 @@ static void test_flood(const char *objdir)
 		      !hh_load(&dec, "cbox_dec"),
 	      "cannot load dec with a %d-entry proxy table", PROXY_SMALL);
 	CHECK(!egress_open(&egr, objdir, "egress", mac_a, 1, 1) &&
-		      !hh_reuse_map(&egr, "cbox_proxy", dec.proxy_fd) &&
+		      !hh_share_proxy(&egr, &dec) &&
 		      !hh_load(&egr, "cbox_egress"),
 	      "cannot load egress");
 	CHECK(!put_fwd(egr.fwd_fd, 500, 254, mac_b, 0), "seeding cbox_fwd");

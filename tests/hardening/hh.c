@@ -122,7 +122,7 @@ int hh_reuse_map(struct hh_stage *st, const char *map, int fd)
 	return bpf_map__reuse_fd(m, fd);
 }
 
-static int map_fd(struct hh_stage *st, const char *name)
+static int map_fd(const struct hh_stage *st, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(st->obj, name);
 
@@ -151,6 +151,38 @@ int hh_load(struct hh_stage *st, const char *prog)
 	st->fwd_fd = map_fd(st, "cbox_fwd");
 	st->cls_fd = map_fd(st, "cbox_cls_rules");
 	return 0;
+}
+
+int hh_share_proxy(struct hh_stage *st, struct hh_stage *from)
+{
+	int err = hh_reuse_map(st, "cbox_proxy", from->proxy_fd);
+
+	if (!err && bpf_object__find_map_by_name(st->obj, "cbox_proxy_cache"))
+		err = hh_reuse_map(st, "cbox_proxy_cache",
+				   map_fd(from, "cbox_proxy_cache"));
+	return err;
+}
+
+int hh_proxy_forget(const struct hh_stage *st, const struct cbox_proxy_key *k)
+{
+	int cache = map_fd(st, "cbox_proxy_cache");
+	struct bpf_map_info info = { 0 };
+	uint32_t ilen = sizeof(info), slot;
+	void *zero;
+	int err;
+
+	err = bpf_map_delete_elem(st->proxy_fd, k) ? -errno : 0;
+	if (cache < 0 || bpf_obj_get_info_by_fd(cache, &info, &ilen))
+		return err;
+	slot = cbox_slot_of(k, sizeof(*k), info.max_entries - 1);
+	/* sized for a per-CPU map too: the kernel reads what it needs */
+	zero = calloc(hh_cpus(), (info.value_size + 7) & ~7U);
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(cache, &slot, zero, BPF_ANY) && !err)
+		err = -errno;
+	free(zero);
+	return err;
 }
 
 void hh_close(struct hh_stage *st)

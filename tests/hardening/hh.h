@@ -62,6 +62,13 @@ int hh_reuse_map(struct hh_stage *st, const char *map, int fd);
 /* Loads and finds PROG and the well-known maps. */
 int hh_load(struct hh_stage *st, const char *prog);
 void hh_close(struct hh_stage *st);
+/* Makes st use from's proxy table and proxy cache (before load), as the
+ * boxes of one host do. */
+int hh_share_proxy(struct hh_stage *st, struct hh_stage *from);
+/* Deletes a cbox_proxy entry and clears its slot in cbox_proxy_cache, as a
+ * tool must (else the writer that cached it skips rewriting it for the rest
+ * of the tick). Returns 0 or -errno of the delete. */
+int hh_proxy_forget(const struct hh_stage *st, const struct cbox_proxy_key *k);
 
 /* One run; returns 0 and fills verdict/out, or -errno from the kernel. */
 int hh_run(const struct hh_stage *st, const void *in, uint32_t len,

@@ -524,7 +524,7 @@ static void eg_sweep(struct eg_cfg *c)
 		prev = &k;
 	}
 	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(c->st.proxy_fd, &del[i]);
+		hh_proxy_forget(&c->st, &del[i]);
 }
 
 static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
@@ -724,7 +724,7 @@ static void eg_one(struct eg_cfg *c, struct hh_rng *r, struct tally *t)
 			    memcmp(got.ctx, e->n.ctx, 16) || nsh_bad(&got))
 				violation(t, "DLINK: next box's NSH is not SI-1/TTL-1 of ours",
 					  in, len, verdict, out, out_len);
-			bpf_map_delete_elem(c->st.proxy_fd, &k);
+			hh_proxy_forget(&c->st, &k);
 		}
 	}
 }

@@ -161,6 +161,7 @@ def map_dumps():
     for dirpath, _, files in os.walk(base):
         for f in sorted(files):
             if f.startswith("prog_") or f in ("cbox_proxy", "cbox_stats",
+                                              "cbox_proxy_cache",
                                               "cbox_cls_cache"):
                 continue
             p = os.path.join(dirpath, f)
@@ -405,6 +406,27 @@ def t_apply(b1, base):
     f = run(["tc", "-n", NS["b"], "filter", "show", "dev", "eth0",
              "ingress"]).stdout
     check("tc_pass" in f, "foreign tc filter on b/eth0 still there")
+    # one proxy table and one cache of it for the host, used by the Dec
+    # and egress programs of every box (the kernel's view: map ids per prog)
+    host_maps = {}
+    for name in ("cbox_proxy", "cbox_proxy_cache"):
+        p = run(["bpftool", "-j", "map", "show", "pinned",
+                 "/sys/fs/bpf/cbox/%s/%s" % (HOST, name)], check=False)
+        host_maps[name] = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(host_maps["cbox_proxy_cache"].get("type") == "array",
+          "host's cbox_proxy_cache pinned, an array: %s" %
+          host_maps["cbox_proxy_cache"])
+    users = {}
+    for key, pid in ids.items():
+        if " xdp" in key or " egress %d" % 0xcb01 in key:
+            info = json.loads(run(["bpftool", "-j", "prog", "show", "id",
+                                   str(pid)]).stdout)
+            users[key] = set(info.get("map_ids", []))
+    want_ids = {m.get("id") for m in host_maps.values()}
+    # a's Dec and egress, b's egress (b is reached over a direct link)
+    check(len(users) == 3 and all(want_ids <= u for u in users.values()),
+          "Dec and egress programs share the host's proxy table and "
+          "cache (map ids %s): %s" % (sorted(want_ids), users))
     st = json.loads(cbox("-j", "status", "--host", HOST).stdout)
     att = st[0]["attachments"]
     check(all(a["attached"] for a in att) and

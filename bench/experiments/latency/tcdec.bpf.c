@@ -43,7 +43,6 @@ int cbl_tcdec(struct __sk_buff *skb)
 	struct cbox_cursor c;
 	struct cbox_proxy_key key = {};
 	struct cbox_proxy_val val = {};
-	struct cbox_proxy_val *old;
 	struct ethhdr *eth, *ieth;
 	struct cbox_nsh *nsh;
 	__be16 ovlan = 0;
@@ -82,10 +81,8 @@ int cbl_tcdec(struct __sk_buff *skb)
 		goto fail;
 	key.box = cbox_box_id;
 	*(struct cbox_nsh_words *)&val.nsh = *(struct cbox_nsh_words *)nsh;
-	old = bpf_map_lookup_elem(&cbox_proxy, &key);
-	if (!old || !cbox_proxy_val_eq(old, &val))
-		if (bpf_map_update_elem(&cbox_proxy, &key, &val, BPF_ANY))
-			goto fail;
+	if (cbox_proxy_put(&key, &val))
+		goto fail;
 	strip = (void *)(nsh + 1) - (void *)eth;
 
 	/* the ways that would not copy; each refused on this kernel */

@@ -162,6 +162,20 @@ usage:
 	err = bpf_map__reuse_fd(m, pfd);
 	if (err)
 		return fail("reuse cbox_proxy", err);
+	/* the host's per-CPU proxy cache is pinned beside the table */
+	m = bpf_object__find_map_by_name(obj, "cbox_proxy_cache");
+	if (m) {
+		char cpath[4096];
+		int cfd;
+
+		snprintf(cpath, sizeof(cpath), "%s_cache", argv[5]);
+		cfd = bpf_obj_get(cpath);
+		if (cfd < 0)
+			return fail(cpath, errno);
+		err = bpf_map__reuse_fd(m, cfd);
+		if (err)
+			return fail("reuse cbox_proxy_cache", err);
+	}
 	err = bpf_object__load(obj);
 	if (err)
 		return fail("load", err);
