@@ -1697,26 +1697,20 @@ static bool xdp_mode_ok(enum cbox_xdp_mode want, uint32_t mode)
 }
 
 /*
- * First attachment on an iface, in the mode --xdp-mode asks for. auto takes
- * generic on a veth: native XDP switches a veth's receive path to its NAPI
- * ring, which cost 1.6-2.3 us more per SF in ping RTT than generic in
- * interleaved runs (bench/experiments/latency), with no loss of 64-byte
- * throughput (bench/run.py xdpmode). Elsewhere auto tries native and falls
- * back to generic when the driver refuses. Runs inside the iface's netns;
- * returns the mode used in *mode.
+ * First attachment on an iface, in the mode --xdp-mode asks for; auto tries
+ * native and falls back to generic when the driver refuses. Runs inside
+ * the iface's netns; returns the mode used in *mode.
  */
 static int xdp_attach_new(struct actx *c, struct loaded *l, int ifindex,
 			  uint32_t *mode)
 {
-	bool generic = c->xdp_mode == CBOX_XDP_GENERIC ||
-		       (c->xdp_mode == CBOX_XDP_AUTO &&
-			eth_is_veth(NULL, l->iface));
 	int err, err2;
 
-	*mode = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	*mode = c->xdp_mode == CBOX_XDP_GENERIC ? XDP_FLAGS_SKB_MODE :
+						  XDP_FLAGS_DRV_MODE;
 	err = bpf_xdp_attach(ifindex, l->fd, *mode | XDP_FLAGS_UPDATE_IF_NOEXIST,
 			     NULL);
-	if (!err || generic || c->xdp_mode != CBOX_XDP_AUTO || err == -EBUSY ||
+	if (!err || c->xdp_mode != CBOX_XDP_AUTO || err == -EBUSY ||
 	    err == -EEXIST)
 		return err;
 	*mode = XDP_FLAGS_SKB_MODE;

@@ -169,8 +169,6 @@ struct offloads {
 int eth_get_offloads(const char *netns, const char *ifname, struct offloads *o);
 int eth_set_offloads(const char *netns, const char *ifname,
 		     const struct offloads *o, bool on);
-/* Whether the interface's driver is veth (false when that cannot be read). */
-bool eth_is_veth(const char *netns, const char *ifname);
 
 /* ---- state.c ---- */
 

@@ -439,18 +439,6 @@ int eth_get_offloads(const char *netns, const char *ifname, struct offloads *o)
 	return 0;
 }
 
-bool eth_is_veth(const char *netns, const char *ifname)
-{
-	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
-	int fd = eth_sock(netns), err;
-
-	if (fd < 0)
-		return false;
-	err = eth_ioctl(fd, ifname, &di);
-	close(fd);
-	return !err && !strcmp(di.driver, "veth");
-}
-
 int eth_set_offloads(const char *netns, const char *ifname,
 		     const struct offloads *o, bool on)
 {
