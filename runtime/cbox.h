@@ -173,6 +173,8 @@ int eth_set_offloads(const char *netns, const char *ifname,
 /* ---- state.c ---- */
 
 cJSON *state_load(const char *host);
+/* Whether host has a state record (readable or not). */
+bool state_exists(const char *host);
 int state_save(const char *host, cJSON *st);
 int state_remove_file(const char *host);
 cJSON *state_items(cJSON *st);

@@ -24,6 +24,14 @@ static void state_path(const char *host, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s.json", CBOX_STATE_DIR, host);
 }
 
+bool state_exists(const char *host)
+{
+	char path[PATH_MAX];
+
+	state_path(host, path, sizeof(path));
+	return !access(path, F_OK);
+}
+
 cJSON *state_load(const char *host)
 {
 	char path[PATH_MAX], *text = NULL;

@@ -204,12 +204,19 @@ static cJSON *host_status(const char *host)
 	return h;
 }
 
+/* The hosts to report: the one asked for, if anything of it is on this
+ * machine (a state record, even a corrupt one, or pins), else every host
+ * with a state record. */
 static int hosts_of(const char *host, char ***hosts, int *n)
 {
+	char pins[PATH_MAX];
+
 	if (host) {
+		snprintf(pins, sizeof(pins), "%s/%s", CBOX_PIN_ROOT, host);
 		*hosts = malloc(sizeof(char *));
-		(*hosts)[0] = strdup(host);
-		*n = 1;
+		*n = 0;
+		if (*hosts && (state_exists(host) || !access(pins, F_OK)))
+			(*hosts)[(*n)++] = strdup(host);
 		return 0;
 	}
 	return state_hosts(hosts, n);

@@ -354,6 +354,14 @@ def t_preflight(base):
     check(rc == 3 and "nosuch" in out.get("error", ""),
           "missing netns: exit 3 (%s)" % out.get("error"))
     same(base, snapshot(), "missing netns: state equal to before")
+    # the host of a refused apply left nothing, and status says so
+    p = cbox("status", "--host", HOST)
+    check(p.returncode == 0 and p.stdout.strip() == "nothing applied",
+          "status --host of a never applied host: 'nothing applied' (%r)" %
+          p.stdout)
+    p = cbox("-j", "status", "--host", HOST)
+    check(p.returncode == 0 and json.loads(p.stdout) == [],
+          "status -j --host of a never applied host: [] (%r)" % p.stdout)
 
 
 def t_mtu(b1, base):
