@@ -1008,6 +1008,79 @@ static int ensure_mtu_min(struct actx *c, const char *netns, const char *ifname,
 	return ensure_link(c, netns, ifname, NULL, need);
 }
 
+/* The name of the named netns (/run/netns) that netns `from` calls nsid. */
+static bool netns_by_nsid(const char *from, int nsid, char *name, size_t len)
+{
+	int nl = nl_open(from), fd;
+	bool found = false;
+	struct dirent *de;
+	DIR *d;
+
+	if (nl < 0)
+		return false;
+	d = opendir("/run/netns");
+	while (d && !found && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (fd = netns_fd(de->d_name)) < 0)
+			continue;
+		if (nl_nsid_of(nl, fd) == nsid) {
+			snprintf(name, len, "%s", de->d_name);
+			found = true;
+		}
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	close(nl);
+	return found;
+}
+
+/*
+ * A classifier at the ingress of a veth sees what the peer sends. A peer
+ * with TSO/GSO on (a local TCP stack's default) sends TCP as GSO skbs,
+ * which cannot get NSH at that hook (nothing segments an NSH frame after
+ * it), so they are dropped and counted as drop_err, and the TCP flow
+ * stalls. The peer is not ours to change: warn, naming it, when it can be
+ * found (a named netns or ours) and has them on.
+ */
+static void warn_peer_gso(const char *netns, const char *ifname)
+{
+	char peer_ns[NAME_MAX + 1] = "", peer[IF_NAMESIZE] = "", on[160] = "";
+	const char *pns = netns;
+	struct link_info li;
+	struct offloads o;
+	int nl = nl_open(netns), saved, err;
+
+	if (nl < 0)
+		return;
+	err = nl_link_get(nl, ifname, &li);
+	close(nl);
+	if (err || strcmp(li.kind, "veth") || li.link <= 0)
+		return;
+	if (li.link_nsid >= 0) {
+		if (!netns_by_nsid(netns, li.link_nsid, peer_ns,
+				   sizeof(peer_ns))) {
+			pr_warn("%s/%s: classifier at the ingress of a veth whose peer is in an unnamed netns: if the peer has TSO/GSO on, TCP from it is dropped here (drop_err); turn them off there or classify at the peer's egress",
+				nsname(netns), ifname);
+			return;
+		}
+		pns = peer_ns;
+	}
+	if (ns_enter(pns, &saved))
+		return;
+	if (!if_indextoname(li.link, peer))
+		peer[0] = 0;
+	ns_leave(saved);
+	if (!peer[0] || eth_get_offloads(pns, peer, &o))
+		return;
+	for (int i = 0; i < o.n; i++)
+		if (!strncmp(o.names[i], "tx-", 3))
+			snprintf(on + strlen(on), sizeof(on) - strlen(on),
+				 "%s%s", on[0] ? ", " : "", o.names[i]);
+	if (on[0])
+		pr_warn("%s/%s: classifier at the ingress of a veth whose peer %s/%s has %s on: TCP from it arrives as GSO frames, which cannot get NSH here and are dropped (drop_err); turn them off there (ethtool -K %s tso off gso off) or classify at the peer's egress",
+			nsname(netns), ifname, nsname(pns), peer, on, peer);
+}
+
 static int ensure_offloads_off(struct actx *c, const char *netns,
 			       const char *ifname)
 {
@@ -2401,6 +2474,8 @@ int cmd_apply(const char *dir, const char *host_opt, bool fix_mtu,
 			goto fail;
 		if ((rc = ensure_offloads_off(&c, cl->netns, cl->iface)))
 			goto fail;
+		if (!strcmp(cl->direction, "ingress"))
+			warn_peer_gso(cl->netns, cl->iface);
 	}
 
 	/* load everything before attaching anything */

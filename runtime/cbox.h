@@ -137,6 +137,9 @@ struct link_info {
 	unsigned int mtu;
 	unsigned int flags;
 	uint8_t mac[6];
+	char kind[16];		/* IFLA_INFO_KIND: "veth", ... ("" for none) */
+	int link;		/* IFLA_LINK: a veth's peer ifindex (0: none) */
+	int link_nsid;		/* IFLA_LINK_NETNSID: the peer's netns (-1: ours) */
 };
 
 /* Enters a network namespace (NULL: stay); ns_leave returns to ours. */
@@ -148,6 +151,8 @@ int netns_fd(const char *netns);
 /* A rtnetlink socket bound to the namespace (NULL: ours). */
 int nl_open(const char *netns);
 int nl_link_get(int fd, const char *name, struct link_info *li);
+/* The id that the socket's netns gives the netns of nsfd (negative: none). */
+int nl_nsid_of(int fd, int nsfd);
 int nl_link_set(int fd, int ifindex, const uint8_t *mac, unsigned int mtu,
 		int up);
 int nl_link_del(int fd, int ifindex);

@@ -20,6 +20,7 @@
 #include <linux/ethtool.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -200,6 +201,21 @@ static int parse_link(struct nlmsghdr *nh, void *arg)
 		else if (rta->rta_type == IFLA_ADDRESS &&
 			 RTA_PAYLOAD(rta) == 6)
 			memcpy(li->mac, RTA_DATA(rta), 6);
+		else if (rta->rta_type == IFLA_LINK && RTA_PAYLOAD(rta) == 4)
+			memcpy(&li->link, RTA_DATA(rta), 4);
+		else if (rta->rta_type == IFLA_LINK_NETNSID &&
+			 RTA_PAYLOAD(rta) == 4)
+			memcpy(&li->link_nsid, RTA_DATA(rta), 4);
+		else if (rta->rta_type == IFLA_LINKINFO) {
+			struct rtattr *in = RTA_DATA(rta);
+			int ilen = RTA_PAYLOAD(rta);
+
+			for (; RTA_OK(in, ilen); in = RTA_NEXT(in, ilen))
+				if (in->rta_type == IFLA_INFO_KIND)
+					snprintf(li->kind, sizeof(li->kind),
+						 "%.*s", (int)RTA_PAYLOAD(in),
+						 (char *)RTA_DATA(in));
+		}
 	}
 	return 0;
 }
@@ -211,6 +227,7 @@ int nl_link_get(int fd, const char *name, struct link_info *li)
 	struct ifinfomsg *ifi;
 
 	memset(li, 0, sizeof(*li));
+	li->link_nsid = -1;
 	b.nh->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
 	b.nh->nlmsg_type = RTM_GETLINK;
 	b.nh->nlmsg_flags = NLM_F_REQUEST;
@@ -218,6 +235,38 @@ int nl_link_get(int fd, const char *name, struct link_info *li)
 	ifi->ifi_family = AF_UNSPEC;
 	nla_put(&b, IFLA_IFNAME, name, strlen(name) + 1);
 	return nl_talk(fd, b.nh, parse_link, li);
+}
+
+static int parse_nsid(struct nlmsghdr *nh, void *arg)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)NLMSG_DATA(nh) +
+					       NLMSG_ALIGN(sizeof(struct rtgenmsg)));
+	int len = NLMSG_PAYLOAD(nh, sizeof(struct rtgenmsg));
+
+	if (nh->nlmsg_type != RTM_NEWNSID)
+		return 0;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == NETNSA_NSID && RTA_PAYLOAD(rta) == 4)
+			memcpy(arg, RTA_DATA(rta), 4);
+	return 0;
+}
+
+int nl_nsid_of(int fd, int nsfd)
+{
+	char buf[256] = { 0 };
+	struct nlbuf b = { (struct nlmsghdr *)buf, sizeof(buf) };
+	struct rtgenmsg *g;
+	uint32_t ufd = (uint32_t)nsfd;
+	int nsid = -1, err;
+
+	b.nh->nlmsg_len = NLMSG_LENGTH(sizeof(*g));
+	b.nh->nlmsg_type = RTM_GETNSID;
+	b.nh->nlmsg_flags = NLM_F_REQUEST;
+	g = NLMSG_DATA(b.nh);
+	g->rtgen_family = AF_UNSPEC;
+	nla_put(&b, NETNSA_FD, &ufd, 4);
+	err = nl_talk(fd, b.nh, parse_nsid, &nsid);
+	return err ? err : nsid;
 }
 
 int nl_link_set(int fd, int ifindex, const uint8_t *mac, unsigned int mtu,

@@ -110,7 +110,8 @@ def foreign_obj():
     return obj
 
 
-def spec(dport=80, a_iface="eth0", b_netns=None, chain2=False):
+def spec(dport=80, a_iface="eth0", b_netns=None, chain2=False,
+         cls_direction="egress"):
     chains = [{"id": 10, "nodes": ["a", "b", "x"],
                "match": [{"classifier": "cl", "proto": "udp",
                           "dport": dport}]}]
@@ -127,7 +128,7 @@ def spec(dport=80, a_iface="eth0", b_netns=None, chain2=False):
             {"tag": "x", "type": "tc-redirect", "host": P + "-o",
              "netns": P + "-x"}],
         "classifiers": [{"tag": "cl", "host": HOST, "netns": NS["cl"],
-                         "iface": "eth0", "direction": "egress"}],
+                         "iface": "eth0", "direction": cls_direction}],
     }
 
 
@@ -611,6 +612,26 @@ def t_xdp_mode(b1, base):
     same(base, snapshot(), "detach leaves everything as before")
 
 
+def t_peer_gso(base):
+    print("classifier at a veth's ingress: the peer's TSO/GSO")
+    b = compile_bundle("ingress", cls_direction="ingress")
+    p = cbox("apply", "--host", HOST, "--fix-mtu", b)
+    check(p.returncode == 0 and "%s/p-cl" % UL in p.stderr and
+          "tx-tcp-segmentation" in p.stderr,
+          "apply warns, naming the peer %s/p-cl and its TSO: %r" %
+          (UL, p.stderr))
+    run(["ip", "netns", "exec", UL, "ethtool", "-K", "p-cl", "tso", "off",
+         "gso", "off"])
+    p = cbox("apply", "--host", HOST, "--fix-mtu", b)
+    check(p.returncode == 0 and "GSO frames" not in p.stderr,
+          "no warning once the peer's TSO/GSO are off: %r" % p.stderr)
+    run(["ip", "netns", "exec", UL, "ethtool", "-K", "p-cl", "tso", "on",
+         "gso", "on"])
+    p = cbox("detach", "--host", HOST, b)
+    check(p.returncode == 0, "detach")
+    same(base, snapshot(), "detach leaves everything as before")
+
+
 def main():
     if os.geteuid() != 0:
         print("test-runtime: needs root")
@@ -628,6 +649,7 @@ def main():
     t_mtu(b1, base)
     t_foreign_xdp(b1, base)
     t_xdp_mode(b1, base)
+    t_peer_gso(base)
     t_faults(b1, "fresh apply",
              after=lambda: (cbox("detach", "--host", HOST, b1),
                             same(base, snapshot(), "detach after it")))
