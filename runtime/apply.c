@@ -467,7 +467,9 @@ static int do_qdisc_del(const char *netns, const char *ifname)
 	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 	err = bpf_tc_hook_destroy(&hook);
 	ns_leave(saved);
-	return err == -ENOENT ? 0 : err;
+	/* no clsact: ENOENT, or EINVAL once the device has had one (its
+	 * ingress queue then holds the noop qdisc, whose handle differs) */
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
 }
 
 static int do_veth_del(const char *netns, const char *ifname)
@@ -1949,6 +1951,7 @@ static int attach_tc(struct actx *c, struct loaded *l, const char *box,
 	uint32_t prio = tc_prio(l->stage, l->is_cls), cur;
 	char key[256], qkey[256], extra[32];
 	int saved, err, rc, ifindex;
+	bool recorded;
 	cJSON *it;
 
 	err = tc_current(netns, ifname, egress, prio, &cur);
@@ -1966,14 +1969,21 @@ static int attach_tc(struct actx *c, struct loaded *l, const char *box,
 	hook.ifindex = ifindex;
 	hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 
-	/* clsact: ours only if we create it */
+	/*
+	 * clsact: ours only if we create it. With no filter of ours on the
+	 * hook, create it even when the record says it is ours: a run killed
+	 * between recording it and creating it left the record without the
+	 * qdisc (the filter attach would then fail with EINVAL).
+	 */
 	key_of(qkey, sizeof(qkey), "qdisc", netns, ifname, NULL);
-	if (state_find(c->st, qkey))
+	recorded = state_find(c->st, qkey) != NULL;
+	if (recorded)
 		want(c, qkey);
-	if (!cur && !state_find(c->st, qkey)) {
-		if ((rc = step(c, "clsact")) ||
-		    (rc = state_add(c->host, c->st,
-				    item_new("qdisc", qkey, netns, ifname))))
+	if (!cur) {
+		if (!recorded &&
+		    ((rc = step(c, "clsact")) ||
+		     (rc = state_add(c->host, c->st,
+				     item_new("qdisc", qkey, netns, ifname)))))
 			return rc;
 		err = ns_enter(netns, &saved);
 		if (!err) {
@@ -1981,8 +1991,10 @@ static int attach_tc(struct actx *c, struct loaded *l, const char *box,
 			ns_leave(saved);
 		}
 		if (err == -EEXIST) {
-			state_drop(c->st, qkey);
-			state_save(c->host, c->st);
+			if (!recorded) {
+				state_drop(c->st, qkey);
+				state_save(c->host, c->st);
+			}
 		} else if (err) {
 			return cbox_err(CBOX_EXIT_SYS, "%s/%s: create clsact: %s",
 					nsname(netns), ifname, strerror(-err));

@@ -632,6 +632,27 @@ def t_peer_gso(base):
     same(base, snapshot(), "detach leaves everything as before")
 
 
+def t_lost_clsact(b1, base):
+    """The record says a clsact is cbox's but it is gone (removed by hand,
+    or a run killed between recording and creating it): apply re-creates
+    it and attaches, detach does not trip over the missing qdisc."""
+    print("a clsact of cbox's removed behind its back")
+    rc, out = apply(b1, "--fix-mtu")
+    check(rc == 0, "apply: %s" % out.get("result", out))
+    run(["tc", "-n", NS["a"], "qdisc", "del", "dev", "eth0", "clsact"])
+    rc, out = apply(b1, "--fix-mtu")
+    f = run(["tc", "-n", NS["a"], "filter", "show", "dev", "eth0",
+             "egress"]).stdout
+    check(rc == 0 and out.get("result") == "applied" and "cbox_egress" in f,
+          "re-apply re-creates the clsact and attaches (%s)" %
+          out.get("result", out.get("error")))
+    run(["tc", "-n", NS["a"], "qdisc", "del", "dev", "eth0", "clsact"])
+    p = cbox("detach", "--host", HOST, b1)
+    check(p.returncode == 0, "detach with the clsact gone: exit 0 (%s)" %
+          p.stderr.strip())
+    same(base, snapshot(), "detach leaves everything as before")
+
+
 def main():
     if os.geteuid() != 0:
         print("test-runtime: needs root")
@@ -650,6 +671,7 @@ def main():
     t_foreign_xdp(b1, base)
     t_xdp_mode(b1, base)
     t_peer_gso(base)
+    t_lost_clsact(b1, base)
     t_faults(b1, "fresh apply",
              after=lambda: (cbox("detach", "--host", HOST, b1),
                             same(base, snapshot(), "detach after it")))
