@@ -252,8 +252,7 @@ static __always_inline struct cbox_fwd_val *cbox_fwd_lookup(__u32 sph)
 {
 	struct cbox_fwd_key key = { .sph = sph };
 #if CBOX_FWD_CACHE_SLOTS
-	__u32 slot = (sph ^ (sph >> 8) ^ (sph >> 16)) &
-		     (CBOX_FWD_CACHE_SLOTS - 1);
+	__u32 slot = cbox_slot_of(&sph, sizeof(sph), CBOX_FWD_CACHE_SLOTS - 1);
 	struct cbox_fwd_cache_ent *e;
 	struct cbox_fwd_val *hop;
 	__u64 now;

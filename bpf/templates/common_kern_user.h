@@ -163,9 +163,9 @@ enum cbox_counter {
 
 /*
  * Slot of a key of len bytes (a constant multiple of 4) in a direct-mapped
- * per-CPU cache of mask + 1 slots (cbox_proxy_cache, cbox_cls_front): the
- * key's 8-byte words rotated and XORed (the rotation keeps a flow and its
- * reverse apart), folded to 32 bits, multiplied, and the slot taken from
+ * cache of mask + 1 slots (cbox_proxy_cache, cbox_cls_front, cbox_fwd_cache):
+ * the key's 8-byte words rotated and XORed (the rotation keeps a flow and
+ * its reverse apart), folded to 32 bits, multiplied, and the slot taken from
  * the product's high half. About 5 instructions a word; not a defence
  * against chosen collisions, which only cost cache misses. Here because it
  * is part of the host ABI: a tool that deletes a cbox_proxy entry clears

@@ -148,8 +148,8 @@ static int obj_map(struct obj *ob, const char *map)
 	return m ? bpf_map__fd(m) : -1;
 }
 
-/* Shares the host's proxy table and its per-CPU cache (when the object has
- * one) of a loaded object, as the loader does for the boxes of a host. */
+/* Shares the host's proxy table and its cache (when the object has one)
+ * of a loaded object, as the loader does for the boxes of a host. */
 static int obj_share_proxy(struct obj *ob, struct obj *from)
 {
 	if (obj_reuse(ob, "cbox_proxy", obj_map(from, "cbox_proxy")))

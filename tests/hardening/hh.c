@@ -175,8 +175,7 @@ int hh_proxy_forget(const struct hh_stage *st, const struct cbox_proxy_key *k)
 	if (cache < 0 || bpf_obj_get_info_by_fd(cache, &info, &ilen))
 		return err;
 	slot = cbox_slot_of(k, sizeof(*k), info.max_entries - 1);
-	/* sized for a per-CPU map too: the kernel reads what it needs */
-	zero = calloc(hh_cpus(), (info.value_size + 7) & ~7U);
+	zero = calloc(1, info.value_size);
 	if (!zero)
 		return -ENOMEM;
 	if (bpf_map_update_elem(cache, &slot, zero, BPF_ANY) && !err)

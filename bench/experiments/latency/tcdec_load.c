@@ -162,7 +162,7 @@ usage:
 	err = bpf_map__reuse_fd(m, pfd);
 	if (err)
 		return fail("reuse cbox_proxy", err);
-	/* the host's per-CPU proxy cache is pinned beside the table */
+	/* the host's proxy cache is pinned beside the table */
 	m = bpf_object__find_map_by_name(obj, "cbox_proxy_cache");
 	if (m) {
 		char cpath[4096];
