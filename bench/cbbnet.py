@@ -344,11 +344,3 @@ def rtt_stats(rtts):
             "stdev_us": statistics.pstdev(trim), "samples": len(trim)}
 
 
-def linfit(xs, ys):
-    """Least squares y = a + b x; returns (a, b)."""
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
-    b = sxy / sxx if sxx else 0.0
-    return my - b * mx, b

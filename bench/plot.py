@@ -88,8 +88,8 @@ plot %s
 
 
 def lsq_line(pts):
-    """(intercept, slope) of the least-squares line through (x, y, _)
-    points, or None when the x values do not spread."""
+    """(intercept, slope) of the least-squares line through (x, y, ...)
+    points, or None when the x values do not spread (also run.py's fits)."""
     n = len(pts)
     if n < 2:
         return None

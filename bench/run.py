@@ -24,7 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbbnet  # noqa: E402
-from cbbnet import Bed, log, linfit  # noqa: E402
+from cbbnet import Bed, log  # noqa: E402
+from plot import lsq_line  # noqa: E402
 
 WORK = os.path.join(cbbnet.BUILD, "bench", "work")
 BED_ERRORS = (cbbnet.BenchError, cbbnet.cbxnet.TestbedError,
@@ -149,10 +150,11 @@ def length_rows(cfg, modes, lengths=None, **spec_kw):
 def fits(rows, modes, col="lat_median_us"):
     out = []
     for mode in modes:
-        pts = [(r["chain_len"], r[col]) for r in rows if r["mode"] == mode]
-        if len(pts) < 2:
+        line = lsq_line([(r["chain_len"], r[col]) for r in rows
+                         if r["mode"] == mode])
+        if not line:
             continue
-        a, b = linfit([p[0] for p in pts], [p[1] for p in pts])
+        a, b = line
         out.append(dict(mode=mode, metric=col, intercept_us=a,
                         slope_us_per_sf=b))
     return out
